@@ -1,0 +1,55 @@
+# council: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COUNCIL_HOST ?= 127.0.0.1
+COUNCIL_PORT ?= 8000
+COUNCIL_WORKERS ?= 1
+export COUNCIL_HOST COUNCIL_PORT COUNCIL_WORKERS
+
+.PHONY: run test test-fast lint format migrate demo bench audit-deps messages clean
+
+$(STAMP): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python -m council database upgrade --no-prompt
+
+demo: migrate
+	$(BIN)/python -m council demo load
+
+run: demo
+	$(BIN)/python -m council run --host $(COUNCIL_HOST) --port $(COUNCIL_PORT) --wc $(COUNCIL_WORKERS)
+
+# Every database test runs on SQLite, and again on PostgreSQL when COUNCIL_TEST_POSTGRES_URL
+# is set (.ci/run starts a throwaway server and sets it; in CI a missing server fails).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+audit-deps: $(STAMP)
+	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements.lock
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o council/locale/messages.pot .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,48 @@
+"""People and their server-side sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from council.orm import Base, DateTimeUTC, TimestampedBase
+
+
+class Person(TimestampedBase):
+    __tablename__ = "person"
+
+    login: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(60))
+    # Contact details are private: never rendered on a public page.
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the sha256 of the cookie's token is stored."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    person_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class RateCounter(Base):
+    """A fixed-window request counter shared by every process (sign-in, traffic, uploads)."""
+
+    __tablename__ = "rate_counter"
+    __table_args__ = (sa.UniqueConstraint("key", "window_start", name="uq_rate_counter_window"),)
+
+    key: Mapped[str] = mapped_column(sa.String(200))
+    window_start: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -1,0 +1,105 @@
+"""create_app(): the one place where every configuration object is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, MediaType, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from council.accounts.controller import AccountController
+from council.audit.controller import AuditController
+from council.cli import CouncilCLIPlugin
+from council.clock import Clock
+from council.councils.controller import CouncilController
+from council.councils.controller_manage import AdminController, ManageController
+from council.councils.permissions import Action, can, can_see
+from council.councils.service import role_label, status_label
+from council.db import alchemy_config
+from council.i18n import gettext, ngettext
+from council.settings import PROJECT_ROOT, Settings
+from council.web.auth import SessionAuthMiddleware, provide_actor
+from council.web.errors import EXCEPTION_HANDLERS
+from council.web.security import SecurityMiddleware
+
+STATIC_DIR = PROJECT_ROOT / "static"
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+
+@get("/healthz", name="health", media_type=MediaType.TEXT, exclude_from_auth=True, exclude_from_csrf=True)
+async def healthz() -> str:
+    return "ok"
+
+
+def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """Stored in UTC, shown in the council's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _template_config() -> TemplateConfig[Jinja]:
+    def configure(engine: Jinja) -> None:
+        env = engine.engine
+        env.globals.update(
+            _=gettext,
+            gettext=gettext,
+            ngettext=ngettext,
+            can=can,
+            can_see=can_see,
+            Action=Action,
+            role_label=role_label,
+            status_label=status_label,
+            static=lambda name: f"/static/{name}",
+        )
+        env.filters["localtime"] = localtime
+        env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+
+    return TemplateConfig(directory=TEMPLATE_DIR, engine=Jinja, engine_callback=configure)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    clock = clock or Clock()
+    db_config = alchemy_config(settings)
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        header_name="x-csrftoken",
+        cookie_secure=settings.https,
+        cookie_samesite="lax",
+        cookie_httponly=False,
+    )
+    return Litestar(
+        route_handlers=[
+            healthz,
+            CouncilController,
+            AccountController,
+            ManageController,
+            AdminController,
+            AuditController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
+        dependencies={"actor": Provide(provide_actor)},
+        middleware=[
+            DefineMiddleware(SecurityMiddleware, settings=settings),
+            DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
+        ],
+        csrf_config=csrf,
+        template_config=_template_config(),
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        request_max_body_size=settings.max_request_body,
+        state=State({"settings": settings, "clock": clock, "alchemy": db_config}),
+        logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
+        debug=settings.debug,
+        openapi_config=None,
+    )

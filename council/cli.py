@@ -1,0 +1,49 @@
+"""Extra commands on `python -m council`: the demo council."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from litestar import Litestar
+from litestar.plugins import CLIPluginProtocol
+
+
+async def _load_demo_if_empty(app: Litestar) -> bool:
+    from council.demo import loader
+
+    config = app.state.alchemy
+    async with config.get_session() as db:
+        if not await loader.is_empty(db):
+            return False
+        await loader.load(db, app.state.clock.now())
+        await db.commit()
+    await config.get_engine().dispose()
+    return True
+
+
+def print_accounts(app: Litestar) -> None:
+    from council.demo import data, loader
+
+    settings = app.state.settings
+    click.echo("")
+    click.echo(f"  钟楼烟火商居议事会 demo: {settings.base_url}/c/{data.COUNCIL['slug']}")
+    click.echo(f"  Demo accounts (password for all: {data.DEMO_PASSWORD}):")
+    for account in loader.accounts():
+        click.echo(f"    {account.login:<10} {account.name:<10} {account.what}")
+    click.echo("    shop01 … shop40: the representative of each shop")
+    click.echo("")
+
+
+class CouncilCLIPlugin(CLIPluginProtocol):
+    def on_cli_init(self, cli: click.Group) -> None:
+        @cli.group(name="demo", help="The 钟楼烟火 demo council.")
+        def demo() -> None:
+            pass
+
+        @demo.command(name="load", help="Load the demo council if the database has no council.")
+        def load(app: Litestar) -> None:  # Litestar's CLI injects the app by parameter name
+            loaded = asyncio.run(_load_demo_if_empty(app))
+            click.echo("Demo council loaded." if loaded else "Database not empty: demo not loaded.")
+            if app.state.settings.demo:
+                print_accounts(app)

@@ -1,0 +1,1 @@
+"""Councils, constituencies, memberships, shops and the permission rules."""

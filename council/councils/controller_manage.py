@@ -1,0 +1,187 @@
+"""The facilitator's management pages and the administrator's platform pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from council.councils import service
+from council.councils.models import ClaimStatus, Council, Role
+from council.councils.permissions import Action, Actor
+from council.councils.schemas import (
+    AppointForm,
+    CouncilForm,
+    DecisionForm,
+    MemberForm,
+    SettingsForm,
+    ShopForm,
+)
+from council.errors import FormInvalid
+from council.forms import parse_form
+from council.web.auth import require_admin, require_login
+from council.web.forms import Form
+from council.web.render import form_page, page, redirect
+
+MEMBER_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR, Role.RESIDENT, Role.MERCHANT)
+
+
+async def manage_context(db: AsyncSession, actor: Actor, council: Council) -> dict[str, Any]:
+    constituencies = await service.constituencies(db, council.id)
+    return {
+        "council": council,
+        "constituency_options": [(c.id.hex, c.name) for c in constituencies],
+        "role_options": [(r.value, service.role_label(r)) for r in MEMBER_ROLES],
+        "members": await service.members(db, council.id),
+        "shops": await service.shops(db, council.id),
+        "pending": await service.pending_claims(db, council.id),
+        "values": {},
+        "errors": {},
+        "form": "",
+    }
+
+
+class ManageController(Controller):
+    """/c/{slug}/manage: members, shops, claims and settings of one council."""
+
+    path = "/c/{slug:str}/manage"
+    guards = [require_login]
+    tags = ["manage"]
+
+    @get("/", name="manage.index")
+    async def index(self, request: Request, db_session: AsyncSession, actor: Actor, slug: str) -> Template:
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        return page(request, "manage/index.html", await manage_context(db_session, actor, council))
+
+    async def _submit(
+        self,
+        request: Request,
+        db: AsyncSession,
+        actor: Actor,
+        slug: str,
+        form_name: str,
+        action: Any,
+        notice: str,
+    ) -> Template | Redirect:
+        """Run one management form; on bad input show the page again with that form's errors."""
+        council = await service.require(db, actor, slug, Action.VIEW_MANAGEMENT)
+        try:
+            await action(council)
+        except FormInvalid as exc:
+            context = await manage_context(db, actor, council)
+            context["form"] = form_name
+            return form_page(request, "manage/index.html", exc, context)
+        return redirect(f"/c/{slug}/manage", notice)
+
+    @post("/members", name="manage.add_member")
+    async def add_member(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Template | Redirect:
+        now = request.app.state.clock.now()
+
+        async def act(council: Council) -> None:
+            await service.add_member(db_session, actor, council, parse_form(MemberForm, data), now)
+
+        return await self._submit(request, db_session, actor, slug, "member", act, "member_added")
+
+    @post("/members/{membership_id:uuid}/end", name="manage.end_member")
+    async def end_member(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, membership_id: UUID
+    ) -> Redirect:
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        await service.end_membership(db_session, actor, council, membership_id, request.app.state.clock.now())
+        return redirect(f"/c/{slug}/manage", "member_ended")
+
+    @post("/shops", name="manage.add_shop")
+    async def add_shop(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Template | Redirect:
+        now = request.app.state.clock.now()
+
+        async def act(council: Council) -> None:
+            await service.add_shop(db_session, actor, council, parse_form(ShopForm, data), now)
+
+        return await self._submit(request, db_session, actor, slug, "shop", act, "shop_added")
+
+    @post("/claims/{kind:str}/{claim_id:uuid}", name="manage.decide_claim")
+    async def decide_claim(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        kind: str,
+        claim_id: UUID,
+        data: Form,
+    ) -> Template | Redirect:
+        now = request.app.state.clock.now()
+        claim_kind = "shop" if kind == "shop" else "membership"
+
+        async def act(council: Council) -> None:
+            form = parse_form(DecisionForm, data)
+            await service.decide_claim(db_session, actor, council, claim_kind, claim_id, form, now)
+
+        return await self._submit(request, db_session, actor, slug, "claims", act, "claim_decided")
+
+    @post("/settings", name="manage.settings")
+    async def settings(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Template | Redirect:
+        now = request.app.state.clock.now()
+
+        async def act(council: Council) -> None:
+            form = parse_form(SettingsForm, data)
+            await service.update_settings(db_session, actor, council, form, now)
+
+        return await self._submit(request, db_session, actor, slug, "settings", act, "settings_saved")
+
+
+class AdminController(Controller):
+    """/admin: create councils and appoint their facilitators (街道管理员)."""
+
+    path = "/admin"
+    guards = [require_admin]
+    tags = ["admin"]
+
+    async def _context(self, db: AsyncSession) -> dict[str, Any]:
+        councils = await service.list_councils(db)
+        facilitators = {
+            c.id: await service.members(db, c.id, roles=[Role.FACILITATOR]) for c, _s, _m in councils
+        }
+        return {"councils": councils, "facilitators": facilitators, "values": {}, "errors": {}, "form": ""}
+
+    @get("/", name="admin.index")
+    async def index(self, request: Request, db_session: AsyncSession) -> Template:
+        return page(request, "admin/index.html", await self._context(db_session))
+
+    @post("/councils", name="admin.create_council")
+    async def create_council(
+        self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
+    ) -> Template | Redirect:
+        try:
+            form = parse_form(CouncilForm, data)
+            council = await service.create_council(db_session, actor, form, request.app.state.clock.now())
+        except FormInvalid as exc:
+            context = await self._context(db_session)
+            context["form"] = "council"
+            return form_page(request, "admin/index.html", exc, context)
+        return redirect(f"/c/{council.slug}", "council_created")
+
+    @post("/councils/{slug:str}/facilitators", name="admin.appoint")
+    async def appoint(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Template | Redirect:
+        council = await service.get_by_slug(db_session, slug)
+        try:
+            form = parse_form(AppointForm, data)
+            await service.appoint_facilitator(db_session, actor, council, form, request.app.state.clock.now())
+        except FormInvalid as exc:
+            context = await self._context(db_session)
+            context["form"] = f"appoint-{slug}"
+            return form_page(request, "admin/index.html", exc, context)
+        return redirect("/admin", "facilitator_appointed")
+
+

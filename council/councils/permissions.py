@@ -1,0 +1,119 @@
+"""Who may do what in which council: the one place that decides. Pure; no I/O.
+
+Every controller and template asks ``can`` or ``can_see``. A record a person may not see is
+reported as missing (404), so that a forbidden id and a wrong id look the same.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from council.councils.models import Role
+
+
+class Action(enum.StrEnum):
+    # platform
+    CREATE_COUNCIL = "create_council"
+    APPOINT_FACILITATOR = "appoint_facilitator"
+    # council, public
+    VIEW_COUNCIL = "view_council"
+    VIEW_AUDIT = "view_audit"
+    # council, any signed-in person
+    CLAIM_MEMBERSHIP = "claim_membership"
+    # council, staff
+    VIEW_MANAGEMENT = "view_management"
+    VIEW_CONTACTS = "view_contacts"
+    VIEW_PENDING_CLAIMS = "view_pending_claims"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_SHOPS = "manage_shops"
+    VERIFY_CLAIMS = "verify_claims"
+    EDIT_SETTINGS = "edit_settings"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"  # anyone, no account
+    COUNCIL = "council"  # verified people of that council
+    STAFF = "staff"  # facilitators and supervisors of that council
+    OWNER = "owner"  # the record's author, and staff
+
+
+EVERYONE = "everyone"
+SIGNED_IN = "signed_in"
+ADMIN = "admin"
+
+# action -> who may do it. Roles are verified roles in the council the action concerns; the
+# administrator (街道管理员) sees and does everything.
+POLICY: Mapping[Action, frozenset[str]] = {
+    Action.CREATE_COUNCIL: frozenset({ADMIN}),
+    Action.APPOINT_FACILITATOR: frozenset({ADMIN}),
+    Action.VIEW_COUNCIL: frozenset({EVERYONE}),
+    Action.VIEW_AUDIT: frozenset({EVERYONE}),
+    Action.CLAIM_MEMBERSHIP: frozenset({SIGNED_IN}),
+    Action.VIEW_MANAGEMENT: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.VIEW_CONTACTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.VIEW_PENDING_CLAIMS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.MANAGE_MEMBERS: frozenset({Role.FACILITATOR}),
+    Action.MANAGE_SHOPS: frozenset({Role.FACILITATOR}),
+    Action.VERIFY_CLAIMS: frozenset({Role.FACILITATOR}),
+    Action.EDIT_SETTINGS: frozenset({Role.FACILITATOR}),
+}
+
+STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person making a request, with their verified roles per council."""
+
+    person_id: UUID | None = None
+    display_name: str = ""
+    is_admin: bool = False
+    roles: Mapping[UUID, frozenset[Role]] = field(default_factory=dict)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.person_id is not None
+
+    def roles_in(self, council_id: UUID | None) -> frozenset[Role]:
+        if council_id is None:
+            return frozenset()
+        return self.roles.get(council_id, frozenset())
+
+    def councils_with(self, role: Role) -> frozenset[UUID]:
+        return frozenset(cid for cid, roles in self.roles.items() if role in roles)
+
+
+ANONYMOUS = Actor()
+
+
+def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
+    allowed = POLICY[action]
+    if EVERYONE in allowed:
+        return True
+    if not actor.signed_in:
+        return False
+    if actor.is_admin or SIGNED_IN in allowed:
+        return True
+    return bool(actor.roles_in(council_id) & allowed)
+
+
+def can_see(
+    actor: Actor, visibility: Visibility, council_id: UUID, owner_id: UUID | None = None
+) -> bool:
+    if visibility is Visibility.PUBLIC:
+        return True
+    if not actor.signed_in:
+        return False
+    if actor.is_admin:
+        return True
+    roles = actor.roles_in(council_id)
+    if roles & STAFF_ROLES:
+        return True
+    if visibility is Visibility.OWNER:
+        return owner_id is not None and owner_id == actor.person_id
+    if visibility is Visibility.COUNCIL:
+        return bool(roles)
+    return False

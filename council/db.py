@@ -1,0 +1,94 @@
+"""Engine and session configuration for SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from council.settings import PROJECT_ROOT, Settings
+
+# Writes on SQLite must start with BEGIN IMMEDIATE: a deferred transaction that reads and
+# then writes fails at once with SQLITE_BUSY when another writer got there first, whatever
+# the busy timeout. Safe requests (GET/HEAD) switch this off for their lifetime so readers
+# never queue behind writers; anything else (services, scripts, tests) writes safely.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+@contextlib.contextmanager
+def write_intent(value: bool) -> Iterator[None]:
+    token = _write_intent.set(value)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def set_write_intent(value: bool) -> None:
+    _write_intent.set(value)
+
+
+def import_models() -> None:
+    """Import every models module so that the metadata is complete."""
+    from council.accounts import models as _accounts  # noqa: F401
+    from council.audit import models as _audit  # noqa: F401
+    from council.councils import models as _councils  # noqa: F401
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that "begin" below decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # FULL: an acknowledged commit survives power loss too (NORMAL would only survive
+        # an application crash). Votes are worth the extra fsync.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 15})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        settings.database_url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+    )
+
+
+def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
+    import_models()
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine or create_engine(settings),
+        # plain "autocommit" rolls back on 3xx, which would drop every POST-redirect-GET write
+        before_send_handler="autocommit_include_redirects",
+        session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
+        alembic_config=AlembicAsyncConfig(
+            script_config=str(PROJECT_ROOT / "alembic.ini"),
+            script_location=str(PROJECT_ROOT / "migrations"),
+            version_table_name="alembic_version",
+            render_as_batch=True,
+            compare_type=True,
+        ),
+        create_all=False,
+    )

@@ -1,0 +1,52 @@
+"""Domain exceptions. Services raise them; web/errors.py maps them to pages once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """Missing or not visible to this person: the two look the same from outside."""
+
+    status_code = 404
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class TransitionRefused(DomainError):
+    status_code = 409
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.reasons = tuple(reasons)
+
+
+class Throttled(DomainError):
+    status_code = 429
+
+
+class FormInvalid(DomainError):
+    """A form that did not validate: field → message, and the values to show again."""
+
+    status_code = 422
+
+    def __init__(
+        self, errors: Mapping[str, str], values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__("表单有误，请检查后重新提交")
+        self.errors = dict(errors)
+        self.values = dict(values or {})

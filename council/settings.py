@@ -1,0 +1,102 @@
+"""Settings read once from COUNCIL_* environment variables and passed in from there."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
+    base_url: str = "http://127.0.0.1:8000"
+    demo: bool = True
+    debug: bool = False
+    # Cookies get Secure and the __Host- prefix when the site is served over HTTPS.
+    https: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 24 * 7
+    # Throttles (SECURITY.md): per hour unless named otherwise.
+    signin_per_ip_hour: int = 30
+    signin_per_account_hour: int = 10
+    anonymous_per_ip_5min: int = 300
+    max_request_body: int = 10 * 1024 * 1024
+    default_locale: str = "zh_CN"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("COUNCIL_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("COUNCIL_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/council.db"
+        database_url = normalise_database_url(database_url)
+        hosts = tuple(h.strip() for h in env.get("COUNCIL_ALLOWED_HOSTS", "").split(",") if h.strip())
+        proxies = tuple(p.strip() for p in env.get("COUNCIL_TRUSTED_PROXIES", "").split(",") if p.strip())
+        host = env.get("COUNCIL_HOST", "127.0.0.1")
+        port = int(env.get("COUNCIL_PORT", "8000"))
+        base_url = env.get("COUNCIL_BASE_URL") or f"http://{host}:{port}"
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=env.get("COUNCIL_SECRET_KEY") or load_or_create_secret(data_dir),
+            allowed_hosts=hosts or ("127.0.0.1", "localhost", host),
+            base_url=base_url.rstrip("/"),
+            demo=_bool(env.get("COUNCIL_DEMO"), True),
+            debug=_bool(env.get("COUNCIL_DEBUG"), False),
+            https=base_url.startswith("https://"),
+            trusted_proxies=proxies,
+            host=host,
+            port=port,
+            workers=int(env.get("COUNCIL_WORKERS", "1")),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgresql:// and sqlite:// URLs and pick the async drivers."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """The secret key lives in the data directory, generated on first start."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    tmp = data_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    try:
+        os.link(tmp, path)  # atomic: the first worker to start wins
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key

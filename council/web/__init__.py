@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every room: who is asking, rendering, errors, security."""

@@ -1,0 +1,101 @@
+"""Every error becomes a zh-CN page (or, for htmx, a fragment) with the right status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from council.errors import DomainError
+from council.i18n import _
+from council.web.auth import actor_of
+from council.web.render import wants_fragment
+
+log = logging.getLogger("council.errors")
+
+TITLES: Mapping[int, str] = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "找不到这个页面",
+    405: "不支持这种请求方式",
+    409: "操作与当前状态冲突",
+    413: "提交的内容太大",
+    422: "提交的内容有误",
+    429: "操作过于频繁",
+    500: "服务器出错了",
+    503: "服务暂时不可用",
+}
+DETAILS: Mapping[int, str] = {
+    400: "请求的格式不正确，请返回重试。",
+    403: "您没有权限进行此操作。如果您刚刚打开了很久的页面，请刷新后重试。",
+    404: "您要找的页面不存在，或者您没有查看它的权限。",
+    405: "这个地址不接受这种请求方式。",
+    413: "上传的内容超过了大小限制。",
+    500: "我们已记录这个错误，请稍后重试。",
+    503: "数据库暂时无法连接，请稍后重试。",
+}
+
+
+def error_response(request: Request, status: int, detail: str | None = None) -> Response[Any]:
+    title = _(TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
+    context = {
+        "status": status,
+        "title": title,
+        "detail": detail or _(DETAILS.get(status, "")),
+        "actor": actor_of(request),
+        "notice": "",
+    }
+    headers = {"Vary": "HX-Request"}
+    if wants_fragment(request):
+        # htmx swaps errors into the page's message area instead of the form's target.
+        headers.update({"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
+        name = "errors/_fragment.html"
+    else:
+        name = "errors/page.html"
+    return Template(template_name=name, context=context, status_code=status, headers=headers)
+
+
+def on_domain_error(request: Request, exc: DomainError) -> Response[Any]:
+    return error_response(request, exc.status_code, exc.message)
+
+
+def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException) and request.method == "GET":
+        target = request.url.path
+        if request.url.query:
+            target = f"{target}?{request.url.query}"
+        return Redirect(f"/signin?next={target}", status_code=303)
+    detail = None
+    if exc.status_code == 403:
+        detail = _("安全校验失败（页面可能已过期），请刷新页面后重试。")
+    elif exc.status_code in (401, 429):
+        detail = exc.detail
+    return error_response(request, exc.status_code, detail)
+
+
+def on_database_unavailable(request: Request, exc: Exception) -> Response[Any]:
+    log.warning("database unavailable: %s", exc)
+    return error_response(request, 503)
+
+
+def on_server_error(request: Request, exc: Exception) -> Response[Any]:
+    if isinstance(exc, OperationalError | DBAPIError) and getattr(exc, "connection_invalidated", False):
+        return on_database_unavailable(request, exc)
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS: Mapping[Any, Any] = {
+    DomainError: on_domain_error,
+    HTTPException: on_http_exception,
+    OperationalError: on_database_unavailable,
+    ConnectionError: on_database_unavailable,
+    Exception: on_server_error,
+}
