@@ -36,7 +36,13 @@ STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 
 
-@get("/healthz", name="health", media_type=MediaType.TEXT, exclude_from_auth=True, exclude_from_csrf=True)
+@get(
+    "/healthz",
+    name="health",
+    media_type=MediaType.TEXT,
+    exclude_from_auth=True,
+    exclude_from_csrf=True,
+)
 async def healthz() -> str:
     return "ok"
 

@@ -51,10 +51,16 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("COUNCIL_DATA_DIR") or PROJECT_ROOT / "data").resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
-        database_url = env.get("COUNCIL_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/council.db"
+        database_url = (
+            env.get("COUNCIL_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/council.db"
+        )
         database_url = normalise_database_url(database_url)
-        hosts = tuple(h.strip() for h in env.get("COUNCIL_ALLOWED_HOSTS", "").split(",") if h.strip())
-        proxies = tuple(p.strip() for p in env.get("COUNCIL_TRUSTED_PROXIES", "").split(",") if p.strip())
+        hosts = tuple(
+            h.strip() for h in env.get("COUNCIL_ALLOWED_HOSTS", "").split(",") if h.strip()
+        )
+        proxies = tuple(
+            p.strip() for p in env.get("COUNCIL_TRUSTED_PROXIES", "").split(",") if p.strip()
+        )
         host = env.get("COUNCIL_HOST", "127.0.0.1")
         port = int(env.get("COUNCIL_PORT", "8000"))
         base_url = env.get("COUNCIL_BASE_URL") or f"http://{host}:{port}"

@@ -13,11 +13,10 @@ from council.accounts.schemas import ChangePasswordForm, SignInForm, SignUpForm
 from council.councils.permissions import Actor
 from council.errors import FormInvalid, Throttled
 from council.forms import parse_form
-from council.web.forms import Form
 from council.web.auth import current_person, require_login, session_cookie_name
+from council.web.forms import Form
 from council.web.render import form_page, page, redirect
 from council.web.security import client_ip
-
 
 
 def _safe_next(target: str) -> str:
@@ -56,7 +55,9 @@ class AccountController(Controller):
     async def signin(self, request: Request, db_session: AsyncSession, data: Form) -> Any:
         state = request.app.state
         now = state.clock.now()
-        attempt = service.SignInAttempt(ip=client_ip(request.scope, state.settings.trusted_proxies), now=now)
+        attempt = service.SignInAttempt(
+            ip=client_ip(request.scope, state.settings.trusted_proxies), now=now
+        )
         try:
             form = parse_form(SignInForm, data)
             person = await service.authenticate(db_session, form, attempt, state.settings)

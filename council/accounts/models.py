@@ -20,7 +20,9 @@ class Person(TimestampedBase):
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
 
 
 class WebSession(Base):

@@ -28,7 +28,12 @@ class AuditController(Controller):
 
     @get("/c/{slug:str}/audit", name="audit.log")
     async def log(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, before: int | None = None
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        before: int | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_AUDIT)
         verdict = await service.verify_chain(db_session, council.id)

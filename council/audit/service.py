@@ -115,7 +115,9 @@ async def verify_chain(
         head = (
             await db.execute(sa.select(AuditHead).where(AuditHead.chain == chain))
         ).scalar_one_or_none()
-        published_head = {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": GENESIS}
+        published_head = (
+            {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": GENESIS}
+        )
     return verify(chain, ((facts_of(e), e.hash) for e in rows), published_head)
 
 

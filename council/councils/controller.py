@@ -45,7 +45,9 @@ class CouncilController(Controller):
 
     @get("/", name="home")
     async def home(self, request: Request, db_session: AsyncSession) -> Template:
-        return page(request, "councils/home.html", {"councils": await service.list_councils(db_session)})
+        return page(
+            request, "councils/home.html", {"councils": await service.list_councils(db_session)}
+        )
 
     @get("/c/{slug:str}", name="councils.detail")
     async def detail(
@@ -81,7 +83,9 @@ class CouncilController(Controller):
         person = await current_person(db_session, actor)
         try:
             form = parse_form(ClaimForm, data)
-            await service.claim(db_session, actor, person, council, form, request.app.state.clock.now())
+            await service.claim(
+                db_session, actor, person, council, form, request.app.state.clock.now()
+            )
         except FormInvalid as exc:
             return form_page(request, "councils/join.html", exc, {"council": council})
         return redirect("/me", "claim_sent")

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service
-from council.councils.models import ClaimStatus, Council, Role
+from council.councils.models import Council, Role
 from council.councils.permissions import Action, Actor
 from council.councils.schemas import (
     AppointForm,
@@ -52,7 +52,9 @@ class ManageController(Controller):
     tags = ["manage"]
 
     @get("/", name="manage.index")
-    async def index(self, request: Request, db_session: AsyncSession, actor: Actor, slug: str) -> Template:
+    async def index(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+    ) -> Template:
         council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
         return page(request, "manage/index.html", await manage_context(db_session, actor, council))
 
@@ -89,10 +91,17 @@ class ManageController(Controller):
 
     @post("/members/{membership_id:uuid}/end", name="manage.end_member")
     async def end_member(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, membership_id: UUID
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        membership_id: UUID,
     ) -> Redirect:
         council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
-        await service.end_membership(db_session, actor, council, membership_id, request.app.state.clock.now())
+        await service.end_membership(
+            db_session, actor, council, membership_id, request.app.state.clock.now()
+        )
         return redirect(f"/c/{slug}/manage", "member_ended")
 
     @post("/shops", name="manage.add_shop")
@@ -136,7 +145,9 @@ class ManageController(Controller):
             form = parse_form(SettingsForm, data)
             await service.update_settings(db_session, actor, council, form, now)
 
-        return await self._submit(request, db_session, actor, slug, "settings", act, "settings_saved")
+        return await self._submit(
+            request, db_session, actor, slug, "settings", act, "settings_saved"
+        )
 
 
 class AdminController(Controller):
@@ -149,9 +160,16 @@ class AdminController(Controller):
     async def _context(self, db: AsyncSession) -> dict[str, Any]:
         councils = await service.list_councils(db)
         facilitators = {
-            c.id: await service.members(db, c.id, roles=[Role.FACILITATOR]) for c, _s, _m in councils
+            c.id: await service.members(db, c.id, roles=[Role.FACILITATOR])
+            for c, _s, _m in councils
         }
-        return {"councils": councils, "facilitators": facilitators, "values": {}, "errors": {}, "form": ""}
+        return {
+            "councils": councils,
+            "facilitators": facilitators,
+            "values": {},
+            "errors": {},
+            "form": "",
+        }
 
     @get("/", name="admin.index")
     async def index(self, request: Request, db_session: AsyncSession) -> Template:
@@ -163,7 +181,9 @@ class AdminController(Controller):
     ) -> Template | Redirect:
         try:
             form = parse_form(CouncilForm, data)
-            council = await service.create_council(db_session, actor, form, request.app.state.clock.now())
+            council = await service.create_council(
+                db_session, actor, form, request.app.state.clock.now()
+            )
         except FormInvalid as exc:
             context = await self._context(db_session)
             context["form"] = "council"
@@ -177,11 +197,11 @@ class AdminController(Controller):
         council = await service.get_by_slug(db_session, slug)
         try:
             form = parse_form(AppointForm, data)
-            await service.appoint_facilitator(db_session, actor, council, form, request.app.state.clock.now())
+            await service.appoint_facilitator(
+                db_session, actor, council, form, request.app.state.clock.now()
+            )
         except FormInvalid as exc:
             context = await self._context(db_session)
             context["form"] = f"appoint-{slug}"
             return form_page(request, "admin/index.html", exc, context)
         return redirect("/admin", "facilitator_appointed")
-
-

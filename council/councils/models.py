@@ -41,9 +41,7 @@ class ClaimStatus(enum.StrEnum):
 
 class Council(TimestampedBase):
     __tablename__ = "council"
-    __table_args__ = (
-        sa.CheckConstraint("notice_period_days >= 7", name="notice_period_min"),
-    )
+    __table_args__ = (sa.CheckConstraint("notice_period_days >= 7", name="notice_period_min"),)
 
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))

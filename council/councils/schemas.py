@@ -20,9 +20,7 @@ Slug = Annotated[
         description="网址名只能包含小写字母、数字和横线",
     ),
 ]
-Days = Annotated[
-    int, msgspec.Meta(ge=7, le=90, description="公示期不得少于 7 天，最多 90 天")
-]
+Days = Annotated[int, msgspec.Meta(ge=7, le=90, description="公示期不得少于 7 天，最多 90 天")]
 ShopNumber = Annotated[
     str,
     msgspec.Meta(

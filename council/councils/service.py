@@ -67,9 +67,7 @@ def status_label(status: ClaimStatus) -> str:
 
 async def list_councils(db: AsyncSession) -> list[tuple[Council, int, int]]:
     """Every council with its count of shops and verified members, for the home page."""
-    shops = (
-        sa.select(sa.func.count(Shop.id)).where(Shop.council_id == Council.id).scalar_subquery()
-    )
+    shops = sa.select(sa.func.count(Shop.id)).where(Shop.council_id == Council.id).scalar_subquery()
     members = (
         sa.select(sa.func.count(Membership.id))
         .where(
@@ -137,9 +135,7 @@ async def members(
 
 async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str]]]:
     """Shops in number order with their verified representatives' names."""
-    shop_rows = (
-        await db.execute(sa.select(Shop).where(Shop.council_id == council_id))
-    ).scalars()
+    shop_rows = (await db.execute(sa.select(Shop).where(Shop.council_id == council_id))).scalars()
     reps = await db.execute(
         sa.select(ShopRepresentative.shop_id, Person.display_name)
         .join(Person, Person.id == ShopRepresentative.person_id)
@@ -157,8 +153,7 @@ async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str
 
 async def shop_count(db: AsyncSession, council_id: UUID) -> int:
     return int(
-        await db.scalar(sa.select(sa.func.count(Shop.id)).where(Shop.council_id == council_id))
-        or 0
+        await db.scalar(sa.select(sa.func.count(Shop.id)).where(Shop.council_id == council_id)) or 0
     )
 
 
@@ -188,9 +183,7 @@ async def pending_claims(db: AsyncSession, council_id: UUID) -> PendingClaims:
         )
         .order_by(ShopRepresentative.created_at)
     )
-    return PendingClaims(
-        [(m, p) for m, p in memberships], [(r, p, s) for r, p, s in reps]
-    )
+    return PendingClaims([(m, p) for m, p in memberships], [(r, p, s) for r, p, s in reps])
 
 
 @dataclass(frozen=True)
@@ -326,7 +319,9 @@ async def _grant(
         )
     )
     if membership is not None and membership.status == ClaimStatus.VERIFIED:
-        raise Conflict(_("%(name)s 已是本议事会的%(role)s", name=person.display_name, role=role_label(role)))
+        raise Conflict(
+            _("%(name)s 已是本议事会的%(role)s", name=person.display_name, role=role_label(role))
+        )
     if membership is None:
         membership = Membership(council_id=council.id, person_id=person.id, role=role)
         db.add(membership)
@@ -374,7 +369,14 @@ async def add_member(
             raise FormInvalid({"constituency_id": _("议事会成员须选择界别")}, {"login": form.login})
         constituency_id = constituency.id
     return await _grant(
-        db, actor, council, person, form.role, now, constituency_id=constituency_id, title=form.title
+        db,
+        actor,
+        council,
+        person,
+        form.role,
+        now,
+        constituency_id=constituency_id,
+        title=form.title,
     )
 
 
@@ -465,7 +467,12 @@ async def add_shop(
 
 
 async def claim(
-    db: AsyncSession, actor: Actor, person: Person, council: Council, form: ClaimForm, now: dt.datetime
+    db: AsyncSession,
+    actor: Actor,
+    person: Person,
+    council: Council,
+    form: ClaimForm,
+    now: dt.datetime,
 ) -> Membership | ShopRepresentative:
     """A person says "I live here" or "I run shop No. 12"; a facilitator decides later."""
     if not can(actor, Action.CLAIM_MEMBERSHIP, council.id):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from council.councils.models import Role
 
-DEMO_PASSWORD = "zhonglou-demo-2026"
+DEMO_PASSWORD = "zhonglou-demo-2026"  # noqa: S105 - printed for the demo accounts
 
 COUNCIL = {
     "slug": "zhonglou",

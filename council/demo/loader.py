@@ -42,7 +42,9 @@ async def load(db: AsyncSession, now: dt.datetime) -> Council:
     people: dict[str, Person] = {}
 
     def person(login: str, name: str, phone: str, *, admin: bool = False) -> Person:
-        p = Person(login=login, display_name=name, phone=phone, password_hash=password_hash, is_admin=admin)
+        p = Person(
+            login=login, display_name=name, phone=phone, password_hash=password_hash, is_admin=admin
+        )
         db.add(p)
         people[login] = p
         return p
@@ -62,7 +64,9 @@ async def load(db: AsyncSession, now: dt.datetime) -> Council:
 
     admin_actor = Actor(person_id=admin.id, display_name=admin.display_name, is_admin=True)
     council = await councils.create_council(db, admin_actor, CouncilForm(**data.COUNCIL), now)
-    await councils.appoint_facilitator(db, admin_actor, council, AppointForm(login=data.FACILITATOR[0]), now)
+    await councils.appoint_facilitator(
+        db, admin_actor, council, AppointForm(login=data.FACILITATOR[0]), now
+    )
     # The facilitator does the rest, as in real life.
     facilitator = Actor(
         person_id=people[data.FACILITATOR[0]].id,
@@ -71,28 +75,51 @@ async def load(db: AsyncSession, now: dt.datetime) -> Council:
     )
     for number, name, category in data.SHOPS:
         await councils.add_shop(
-            db, facilitator, council,
-            ShopForm(number=number, name=name, category=category, address=f"钟楼烟火美食街 {number} 号"),
+            db,
+            facilitator,
+            council,
+            ShopForm(
+                number=number, name=name, category=category, address=f"钟楼烟火美食街 {number} 号"
+            ),
             now,
         )
     constituencies = {
         c.name: c
-        for c in (await db.execute(sa.select(Constituency).where(Constituency.council_id == council.id))).scalars()
+        for c in (
+            await db.execute(sa.select(Constituency).where(Constituency.council_id == council.id))
+        ).scalars()
     }
     for constituency, seats in data.SEATS.items():
         for login, _name, _phone, title, role in seats:
-            form = MemberForm(login=login, role=role, constituency_id=constituencies[constituency].id.hex, title=title)
+            form = MemberForm(
+                login=login,
+                role=role,
+                constituency_id=constituencies[constituency].id.hex,
+                title=title,
+            )
             await councils.add_member(db, facilitator, council, form, now)
     for login, _name, _phone, title in data.SUPERVISORS:
-        await councils.add_member(db, facilitator, council, MemberForm(login=login, role=Role.SUPERVISOR, title=title), now)
+        await councils.add_member(
+            db,
+            facilitator,
+            council,
+            MemberForm(login=login, role=Role.SUPERVISOR, title=title),
+            now,
+        )
     for login, _name, _phone, title in data.RESIDENTS:
-        await councils.add_member(db, facilitator, council, MemberForm(login=login, role=Role.RESIDENT, title=title), now)
+        await councils.add_member(
+            db, facilitator, council, MemberForm(login=login, role=Role.RESIDENT, title=title), now
+        )
     await _verify_shop_representatives(db, facilitator, council, people, now)
     return council
 
 
 async def _verify_shop_representatives(
-    db: AsyncSession, facilitator: Actor, council: Council, people: dict[str, Person], now: dt.datetime
+    db: AsyncSession,
+    facilitator: Actor,
+    council: Council,
+    people: dict[str, Person],
+    now: dt.datetime,
 ) -> None:
     """Each shop's owner claims it and the facilitator verifies: one vote per shop works."""
     shops = (await db.execute(sa.select(Shop).where(Shop.council_id == council.id))).scalars()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
@@ -78,7 +79,7 @@ def require_admin(connection: ASGIConnection, _handler: BaseRouteHandler) -> Non
         raise NotFound(_("找不到这个页面"))
 
 
-async def provide_actor(request: Any) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return actor_of(request)
 
 

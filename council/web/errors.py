@@ -86,7 +86,9 @@ def on_database_unavailable(request: Request, exc: Exception) -> Response[Any]:
 
 
 def on_server_error(request: Request, exc: Exception) -> Response[Any]:
-    if isinstance(exc, OperationalError | DBAPIError) and getattr(exc, "connection_invalidated", False):
+    if isinstance(exc, OperationalError | DBAPIError) and getattr(
+        exc, "connection_invalidated", False
+    ):
         return on_database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)

@@ -1,0 +1,139 @@
+"""Fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+Each engine gets a template database per session (migrated to head, then the 钟楼烟火 demo
+loaded through the services); each test gets its own copy of that template.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from council.app import create_app
+from council.clock import FixedClock
+from council.settings import Settings
+from tests import databases as dbs
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str | None]:
+    with dbs.postgres_server() as url:
+        yield url
+
+
+def _require_postgres(url: str | None) -> str:
+    if url is None:
+        message = "PostgreSQL is not installed (no initdb, no COUNCIL_TEST_POSTGRES_URL)"
+        if dbs.IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def migrate(settings: Settings) -> None:
+    from advanced_alchemy.alembic.commands import AlembicCommands
+
+    from council.db import alchemy_config
+
+    def upgrade() -> None:
+        config = alchemy_config(settings)
+        AlembicCommands(sqlalchemy_config=config).upgrade("head")
+
+    dbs.run_in_thread(upgrade)
+
+
+def load_demo(settings: Settings) -> None:
+    from council.db import alchemy_config
+    from council.demo import loader
+
+    async def load() -> None:
+        config = alchemy_config(settings)
+        async with config.get_session() as db:
+            await loader.load(db, FixedClock().now())
+            await db.commit()
+        await config.get_engine().dispose()
+
+    dbs.run_async(load)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    engine_name: str, postgres_admin_url: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database holding the demo council, copied for each test."""
+    root = tmp_path_factory.mktemp(f"template-{engine_name}")
+    if engine_name == "sqlite":
+        path = root / "template.db"
+        settings = dbs.make_settings(f"sqlite:///{path}", root)
+        migrate(settings)
+        load_demo(settings)
+        yield str(path)
+        return
+    admin = _require_postgres(postgres_admin_url)
+    name = dbs.unique_name("council_tpl")
+    url = dbs.pg_create(admin, name)
+    settings = dbs.make_settings(url, root)
+    migrate(settings)
+    load_demo(settings)
+    yield name
+    dbs.pg_drop(admin, name)
+
+
+@pytest.fixture
+def database_url(
+    engine_name: str, template_database: str, postgres_admin_url: str | None, tmp_path: Path
+) -> Iterator[str]:
+    if engine_name == "sqlite":
+        path = tmp_path / "council.db"
+        # The backup API copies what is still in the template's WAL file too.
+        with sqlite3.connect(template_database) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        yield f"sqlite:///{path}"
+        return
+    admin = _require_postgres(postgres_admin_url)
+    name = dbs.unique_name("council_test")
+    yield dbs.pg_create(admin, name, template=template_database)
+    dbs.pg_drop(admin, name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return dbs.make_settings(database_url, tmp_path / "data")
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
+    application = create_app(settings, clock=clock)
+    yield application
+    await application.state.alchemy.get_engine().dispose()
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def db(app: Litestar) -> AsyncIterator[AsyncSession]:
+    """A session on the test's database, for arranging facts and checking rows."""
+    async with app.state.alchemy.get_session() as session:
+        yield session
