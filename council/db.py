@@ -14,6 +14,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from council.settings import PROJECT_ROOT, Settings
 
@@ -63,11 +64,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+    """``pooled=False`` for one-off work (migrations, scripts) that must leave no connection."""
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 15})
+        engine = create_async_engine(
+            settings.database_url,
+            connect_args={"timeout": 15},
+            **({} if pooled else {"poolclass": NullPool}),
+        )
         _configure_sqlite(engine)
         return engine
+    if not pooled:
+        return create_async_engine(settings.database_url, poolclass=NullPool)
     return create_async_engine(
         settings.database_url,
         pool_size=10,

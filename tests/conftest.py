@@ -41,10 +41,10 @@ def _require_postgres(url: str | None) -> str:
 def migrate(settings: Settings) -> None:
     from advanced_alchemy.alembic.commands import AlembicCommands
 
-    from council.db import alchemy_config
+    from council.db import alchemy_config, create_engine
 
     def upgrade() -> None:
-        config = alchemy_config(settings)
+        config = alchemy_config(settings, create_engine(settings, pooled=False))
         AlembicCommands(sqlalchemy_config=config).upgrade("head")
 
     dbs.run_in_thread(upgrade)
