@@ -87,7 +87,7 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
 def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
     import_models()
     return SQLAlchemyAsyncConfig(
-        engine_instance=engine or create_engine(settings),
+        engine_instance=engine or create_engine(settings, pooled=settings.db_pool),
         # plain "autocommit" rolls back on 3xx, which would drop every POST-redirect-GET write
         before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),

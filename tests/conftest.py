@@ -133,7 +133,13 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-async def db(app: Litestar) -> AsyncIterator[AsyncSession]:
-    """A session on the test's database, for arranging facts and checking rows."""
-    async with app.state.alchemy.get_session() as session:
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test's database, for arranging facts and checking rows.
+
+    It has its own engine: the HTTP test client runs the app on another event loop."""
+    from council.db import alchemy_config, create_engine
+
+    engine = create_engine(settings, pooled=False)
+    async with alchemy_config(settings, engine).get_session() as session:
         yield session
+    await engine.dispose()
