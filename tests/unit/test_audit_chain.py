@@ -23,7 +23,7 @@ def build(n: int) -> list[tuple[EntryFacts, str]]:
             action="shop.added",
             object_type="shop",
             object_id=str(seq),
-            summary='{"number":"%d"}' % seq,
+            summary=f'{{"number":"{seq}"}}',
             prev_hash=prev,
         )
         digest = entry_hash(facts)
