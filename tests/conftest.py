@@ -19,6 +19,7 @@ from council.app import create_app
 from council.clock import FixedClock
 from council.settings import Settings
 from tests import databases as dbs
+from tests.support import client_for
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -128,7 +129,7 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with client_for(app) as test_client:
         yield test_client
 
 
