@@ -26,7 +26,9 @@ async def test_S25_form_post_without_token_is_refused_and_changes_nothing(
     assert not await _shop_exists(db)
 
 
-async def test_S25_form_post_with_a_forged_token_is_refused(client: Client, db: AsyncSession) -> None:
+async def test_S25_form_post_with_a_forged_token_is_refused(
+    client: Client, db: AsyncSession
+) -> None:
     await sign_in(client, "zhuchi")
     forged = {**NEW_SHOP, "_csrf_token": "0" * 128}
     response = await client.post("/c/zhonglou/manage/shops", data=forged)
