@@ -61,7 +61,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # An engine made with .execution_options(write_intent=False) reads without the lock.
+        intent = conn.get_execution_options().get("write_intent", _write_intent.get())
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:

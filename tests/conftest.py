@@ -137,10 +137,13 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on the test's database, for arranging facts and checking rows.
 
-    It has its own engine: the HTTP test client runs the app on another event loop."""
+    It has its own engine (the HTTP test client runs the app on another event loop), whose
+    transactions do not take SQLite's write lock up front, so that a test holding a session
+    open never blocks the app it is watching."""
     from council.db import alchemy_config, create_engine
 
     engine = create_engine(settings, pooled=False)
-    async with alchemy_config(settings, engine).get_session() as session:
+    watcher = engine.execution_options(write_intent=False)
+    async with alchemy_config(settings, watcher).get_session() as session:
         yield session
     await engine.dispose()

@@ -57,5 +57,5 @@ async def audit_actions(db: AsyncSession, action: str | None = None) -> list[Aud
     stmt = sa.select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
-    db.expire_all()
+    await db.rollback()  # end the read snapshot to see what the app wrote
     return list((await db.execute(stmt)).scalars())

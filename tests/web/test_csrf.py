@@ -12,7 +12,7 @@ NEW_SHOP = {"number": "88", "name": "新开张烧烤"}
 
 
 async def _shop_exists(db: AsyncSession) -> bool:
-    db.expire_all()
+    await db.rollback()  # end the read snapshot to see what the app wrote
     return bool(await db.scalar(sa.select(Shop.id).where(Shop.number == "88")))
 
 
