@@ -7,6 +7,7 @@ import re
 import jinja2
 import pytest
 
+from council.app import configure_templates
 from council.settings import PROJECT_ROOT
 
 TEMPLATES = sorted(
