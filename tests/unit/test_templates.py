@@ -21,6 +21,7 @@ def test_template_compiles(name: str) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"), autoescape=True
     )
+    configure_templates(env)
     env.get_template(name)
 
 
