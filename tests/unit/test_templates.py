@@ -37,3 +37,12 @@ def test_no_template_marks_content_safe() -> None:
 def test_no_code_builds_markup_from_strings() -> None:
     offenders = [str(p) for p in SOURCES if re.search(r"\bMarkup\(", p.read_text())]
     assert offenders == []
+
+
+def test_every_post_form_carries_the_csrf_field() -> None:
+    """Litestar's csrf_input is a plain string that autoescape would print as text."""
+    for template in TEMPLATES:
+        source = (PROJECT_ROOT / "templates" / template).read_text()
+        assert "csrf_input" not in source, template
+        for form in re.findall(r'<form[^>]*method="post".*?</form>', source, flags=re.S):
+            assert 'name="_csrf_token" value="{{ csrf_token() }}"' in form, template
