@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,11 +64,31 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     }
     python = sys.executable
     for args in (["database", "upgrade", "--no-prompt"], ["demo", "load"]):
-        subprocess.run([python, "-m", "council", *args], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [python, "-m", "council", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     server = subprocess.Popen(
-        [python, "-m", "council", "run", "--host", "127.0.0.1", "--port", str(port), "--wc", WORKERS],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            python,
+            "-m",
+            "council",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--wc",
+            WORKERS,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -82,8 +101,9 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-async def drive(name: str, request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
-                base: str) -> Result:
+async def drive(
+    name: str, request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]], base: str
+) -> Result:
     latencies: list[float] = []
     errors = 0
     stop = time.monotonic() + SECONDS
@@ -120,15 +140,20 @@ async def main() -> None:
         server = start_server(Path(tmp), port)
         try:
             base = f"http://127.0.0.1:{port}"
-            print(f"council bench: {WORKERS} workers, {CONCURRENCY} clients, {SECONDS:.0f} s per case, SQLite")
+            print(
+                f"council bench: {WORKERS} workers, {CONCURRENCY} clients, "
+                f"{SECONDS:.0f} s per case, SQLite"
+            )
             results = []
             for name, request in CASES:
                 result = await drive(name, request, base)
                 results.append(result)
                 print(result.line(), flush=True)
             health, page = results[0], results[1]
-            print(f"public page ÷ /healthz: throughput {page.rate / health.rate:.2f}, "
-                  f"p50 latency {page.pct(0.5) / max(health.pct(0.5), 1e-9):.1f}×")
+            print(
+                f"public page ÷ /healthz: throughput {page.rate / health.rate:.2f}, "
+                f"p50 latency {page.pct(0.5) / max(health.pct(0.5), 1e-9):.1f}×"
+            )
             if any(r.errors for r in results):
                 raise SystemExit("errors during the bench")
         finally:

@@ -9,17 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.audit import service
 from council.councils import service as councils
 from council.councils.permissions import Action, Actor
+from council.i18n import N_
 from council.web.render import page
 
 ACTION_LABELS = {
-    "council.created": "创建议事会",
-    "council.settings_changed": "修改议事会设置",
-    "membership.granted": "授予成员身份",
-    "membership.ended": "结束成员身份",
-    "shop.added": "添加店铺",
-    "claim.submitted": "提交身份申请",
-    "claim.verified": "核实身份申请",
-    "claim.rejected": "驳回身份申请",
+    "council.created": N_("创建议事会"),
+    "council.settings_changed": N_("修改议事会设置"),
+    "membership.granted": N_("授予成员身份"),
+    "membership.ended": N_("结束成员身份"),
+    "shop.added": N_("添加店铺"),
+    "claim.submitted": N_("提交身份申请"),
+    "claim.verified": N_("核实身份申请"),
+    "claim.rejected": N_("驳回身份申请"),
 }
 
 

@@ -34,23 +34,23 @@ from council.councils.schemas import (
     ShopForm,
 )
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
-from council.i18n import _
+from council.i18n import N_, _
 
 ROLE_LABELS = {
-    Role.RESIDENT: "居民",
-    Role.MERCHANT: "商户",
-    Role.MEMBER: "议事会成员",
-    Role.OBSERVER: "列席",
-    Role.SUPERVISOR: "监督员",
-    Role.FACILITATOR: "主持人",
+    Role.RESIDENT: N_("居民"),
+    Role.MERCHANT: N_("商户"),
+    Role.MEMBER: N_("议事会成员"),
+    Role.OBSERVER: N_("列席"),
+    Role.SUPERVISOR: N_("监督员"),
+    Role.FACILITATOR: N_("主持人"),
 }
 
 
 STATUS_LABELS = {
-    ClaimStatus.PENDING: "待核实",
-    ClaimStatus.VERIFIED: "已核实",
-    ClaimStatus.REJECTED: "未通过",
-    ClaimStatus.ENDED: "已结束",
+    ClaimStatus.PENDING: N_("待核实"),
+    ClaimStatus.VERIFIED: N_("已核实"),
+    ClaimStatus.REJECTED: N_("未通过"),
+    ClaimStatus.ENDED: N_("已结束"),
 }
 
 
