@@ -76,7 +76,9 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Function scope on purpose: Playwright's sync API runs an event loop on the main thread
+# while it is open, which would stop pytest-asyncio from running the async tests after it.
+@pytest.fixture
 def playwright_instance() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium package"
@@ -87,7 +89,7 @@ def playwright_instance() -> Iterator[Playwright]:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM,
