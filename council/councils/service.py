@@ -263,15 +263,13 @@ async def create_council(
                 council_id=council.id, kind=kind, name=name, seats=seats, position=position
             )
         )
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="council.created",
-        object_type="council",
-        object_id=council.id,
-        summary={"name": council.name, "notice_period_days": council.notice_period_days},
+        actor,
+        council.id,
+        "council.created",
+        ("council", council.id),
+        {"name": council.name, "notice_period_days": council.notice_period_days},
         at=now,
     )
     return council
@@ -290,15 +288,13 @@ async def update_settings(
     council.meeting_place = form.meeting_place
     council.notice_period_days = form.notice_period_days
     after = {"notice_period_days": form.notice_period_days, "meeting_place": form.meeting_place}
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="council.settings_changed",
-        object_type="council",
-        object_id=council.id,
-        summary={"before": before, "after": after},
+        actor,
+        council.id,
+        "council.settings_changed",
+        ("council", council.id),
+        {"before": before, "after": after},
         at=now,
     )
 
@@ -335,15 +331,13 @@ async def _grant(
     membership.decided_by_id = actor.person_id
     membership.decided_at = now
     await db.flush()
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="membership.granted",
-        object_type="membership",
-        object_id=membership.id,
-        summary={"person": person.display_name, "role": role.value, "title": title},
+        actor,
+        council.id,
+        "membership.granted",
+        ("membership", membership.id),
+        {"person": person.display_name, "role": role.value, "title": title},
         at=now,
     )
     return membership
@@ -418,15 +412,13 @@ async def end_membership(
     membership.status = ClaimStatus.ENDED
     membership.decided_by_id = actor.person_id
     membership.decided_at = now
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="membership.ended",
-        object_type="membership",
-        object_id=membership.id,
-        summary={"role": membership.role.value},
+        actor,
+        council.id,
+        "membership.ended",
+        ("membership", membership.id),
+        {"role": membership.role.value},
         at=now,
     )
 
@@ -456,15 +448,13 @@ async def add_shop(
             await db.flush()
     except IntegrityError as exc:
         raise FormInvalid({"number": duplicate}, values) from exc
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="shop.added",
-        object_type="shop",
-        object_id=shop.id,
-        summary={"number": shop.number, "name": shop.name},
+        actor,
+        council.id,
+        "shop.added",
+        ("shop", shop.id),
+        {"number": shop.number, "name": shop.name},
         at=now,
     )
     return shop
@@ -561,15 +551,13 @@ async def decide_claim(
         record.decision_reason = form.reason
     elif verified:
         await ensure_merchant_role(db, actor, council, record.person_id, now)
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="claim.verified" if verified else "claim.rejected",
-        object_type="shop_representative" if kind == "shop" else "membership",
-        object_id=record.id,
-        summary={"reason": form.reason},
+        actor,
+        council.id,
+        "claim.verified" if verified else "claim.rejected",
+        ("shop_representative" if kind == "shop" else "membership", record.id),
+        {"reason": form.reason},
         at=now,
     )
 
