@@ -21,6 +21,10 @@ from council.accounts.controller import AccountController
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
+from council.consultations.common import side_label
+from council.consultations.controller import MatterController, PlanController
+from council.consultations.controller_meetings import MeetingController
+from council.consultations.workflow import label as state_label
 from council.councils.controller import CouncilController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
@@ -64,6 +68,8 @@ def _template_config() -> TemplateConfig[Jinja]:
             Action=Action,
             role_label=role_label,
             status_label=status_label,
+            state_label=state_label,
+            side_label=side_label,
             static=lambda name: f"/static/{name}",
         )
         env.filters["localtime"] = localtime
@@ -92,6 +98,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ManageController,
             AdminController,
             AuditController,
+            MatterController,
+            MeetingController,
+            PlanController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
