@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         cookie_samesite="lax",
         cookie_httponly=False,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             CouncilController,
@@ -106,7 +106,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
         dependencies={"actor": Provide(provide_actor)},
         middleware=[
-            DefineMiddleware(SecurityMiddleware, settings=settings),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
         csrf_config=csrf,
@@ -118,3 +117,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
         openapi_config=None,
     )
+    # Outermost, in front of routing and CSRF: every response, 404/405/403 included, carries
+    # the security headers, and no request with a bad Host reaches the router.
+    app.asgi_handler = SecurityMiddleware(app.asgi_handler, settings)
+    return app

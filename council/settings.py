@@ -39,6 +39,8 @@ class Settings:
     signin_per_account_hour: int = 10
     anonymous_per_ip_5min: int = 300
     max_request_body: int = 10 * 1024 * 1024
+    # Tests turn pooling off: their HTTP client runs the app on another event loop.
+    db_pool: bool = True
     default_locale: str = "zh_CN"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -89,10 +89,14 @@ async def get_by_slug(db: AsyncSession, slug: str) -> Council:
 
 
 async def require(db: AsyncSession, actor: Actor, slug: str, action: Action) -> Council:
-    """The council, if the actor may do ``action`` there; otherwise 404 (staff pages) or 403."""
+    """The council, if the actor may do ``action`` there.
+
+    Pages one may not view are 404, exactly like a wrong address; an action refused to a
+    member of the council who can see the page is 403 with the reason.
+    """
     council = await get_by_slug(db, slug)
     if not can(actor, action, council.id):
-        if not actor.signed_in or not actor.roles_in(council.id):
+        if action.value.startswith("view_") or not actor.roles_in(council.id):
             raise NotFound(_("找不到这个页面"))
         raise NotAllowed(_("您在这个议事会没有此项权限"))
     return council
