@@ -10,12 +10,11 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.consultations.models import Meeting
 from council.councils.models import Constituency
-from tests.support import Client, post_form, sign_in
+from tests.support import Client, client_for, post_form, sign_in
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}"
@@ -23,7 +22,7 @@ BASE = f"/c/{SLUG}"
 
 @contextlib.asynccontextmanager
 async def signed_in(app: Litestar, login: str) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with client_for(app) as client:
         await sign_in(client, login)
         yield client
 
