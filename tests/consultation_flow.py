@@ -72,7 +72,11 @@ async def consultation(db: AsyncSession, facilitator: Client, *, invite: tuple[s
     response = await post_form(
         facilitator,
         f"{BASE}/matters",
-        {"title": "餐饮油烟扰民", "merchant_side": "美食街餐饮商户", "resident_side": "钟楼小区居民"},
+        {
+            "title": "餐饮油烟扰民",
+            "merchant_side": "美食街餐饮商户",
+            "resident_side": "钟楼小区居民",
+        },
     )
     assert response.status_code == 303, response.text
     matter_id = location_id(response.headers["location"], "matters")

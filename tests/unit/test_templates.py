@@ -7,6 +7,7 @@ import re
 import jinja2
 import pytest
 
+from council.app import _template_config
 from council.settings import PROJECT_ROOT
 
 TEMPLATES = sorted(
@@ -17,9 +18,9 @@ SOURCES = sorted((PROJECT_ROOT / "council").rglob("*.py"))
 
 @pytest.mark.parametrize("name", [str(t) for t in TEMPLATES])
 def test_template_compiles(name: str) -> None:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"), autoescape=True
-    )
+    # The app's own environment: its filters (localtime) and globals are part of the contract.
+    env: jinja2.Environment = _template_config().to_engine().engine
+    assert env.autoescape
     env.get_template(name)
 
 

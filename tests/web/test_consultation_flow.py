@@ -6,13 +6,14 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.consultation_flow import BASE, consultation, location_id, meeting_code, signed_in
-from tests.support import audit_actions, post_form, text_of
+from tests.support import audit_actions, client_for, post_form, text_of
 
 
 async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSession) -> None:
     async with signed_in(app, "zhuchi") as zhuchi:
         setup = await consultation(db, zhuchi, invite=("商户代表", "居民代表"))
-        assert (await zhuchi.post(f"{BASE}/meetings/{setup.meeting_id}/start", data={"_csrf_token": zhuchi.cookies["csrftoken"]})).status_code == 303
+        response = await post_form(zhuchi, f"{BASE}/meetings/{setup.meeting_id}/start")
+        assert response.status_code == 303, response.text
         code = await meeting_code(db, setup.meeting_id)
         for login in ("shop01", "jumin01", "jumin02"):
             async with signed_in(app, login) as member:
@@ -29,7 +30,12 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
         response = await post_form(
             zhuchi,
             f"{BASE}/rounds/{setup.round_id}/entries",
-            {"kind": "statement", "side": "resident", "speaker": "赵淑珍", "text": "油烟熏得不能开窗"},
+            {
+                "kind": "statement",
+                "side": "resident",
+                "speaker": "赵淑珍",
+                "text": "油烟熏得不能开窗",
+            },
         )
         assert response.status_code == 303, response.text
         response = await post_form(
@@ -80,14 +86,16 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
     async with signed_in(app, "shop01") as merchant:
         plan_page = await merchant.get(f"{BASE}/plans/{plan_id}")
         item_id = location_id(
-            [line for line in plan_page.text.split('"') if "/items/" in line][0], "items"
+            next(line for line in plan_page.text.split('"') if "/items/" in line), "items"
         )
         response = await post_form(
             merchant, f"{BASE}/items/{item_id}/evidence", {"note": "已安装净化器，附发票"}
         )
         assert response.status_code == 303, response.text
     async with signed_in(app, "jiandu") as supervisor:
-        response = await post_form(supervisor, f"{BASE}/items/{item_id}/verify", {"verdict": "passed"})
+        response = await post_form(
+            supervisor, f"{BASE}/items/{item_id}/verify", {"verdict": "passed"}
+        )
         assert response.status_code == 303, response.text
     assert "1 / 3 已核验" in text_of(await app_client_get(app, f"{BASE}/plans/{plan_id}"))
     actions = [e.action for e in await audit_actions(db)]
@@ -104,9 +112,7 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
 
 
 async def app_client_get(app: Litestar, url: str) -> str:
-    from litestar.testing import AsyncTestClient
-
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as anonymous:
+    async with client_for(app) as anonymous:
         response = await anonymous.get(url)
         assert response.status_code == 200, response.text
         return response.text
