@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,11 +31,14 @@ from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
 from council.errors import FormInvalid
+from council.files.service import uploads_in
 from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import require_login
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect
+
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def now_of(request: Request) -> dt.datetime:
@@ -370,12 +375,21 @@ class PlanController(Controller):
         actor: Actor,
         slug: str,
         item_id: UUID,
-        data: Form,
+        data: UploadForm,
     ) -> Template | Redirect:
         async def act(council: Council) -> None:
             form = parse_form(EvidenceForm, data)
+            settings = request.app.state.settings
             await service_plans.submit_evidence(
-                db_session, actor, council, item_id, form, now_of(request)
+                db_session,
+                actor,
+                council,
+                item_id,
+                form,
+                now_of(request),
+                uploads=uploads_in(data.get("photos")),
+                storage=request.app.state.storage,
+                uploads_per_hour=settings.uploads_per_person_hour,
             )
 
         return await self._item_post(

@@ -320,9 +320,8 @@ class Evidence(TimestampedBase):
         sa.ForeignKey("person.id", ondelete="RESTRICT"), index=True
     )
     note: Mapped[str] = mapped_column(sa.String(1000))
-    # The stored file in the shared uploads module, once it is merged (council/files/).
-    file_id: Mapped[UUID | None] = mapped_column(sa.Uuid, default=None)
-    file_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Photos, invoices and test reports are StoredFile rows of the shared uploads module
+    # (council/files/) with parent_type "action_evidence" and parent_id this row's id.
 
 
 class Verification(TimestampedBase):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
+from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
@@ -33,11 +35,16 @@ from council.consultations.workflow import (
     plan_problems,
 )
 from council.councils.models import ClaimStatus, Council, Shop, ShopRepresentative
-from council.councils.permissions import STAFF_ROLES, Action, Actor, can
+from council.councils.permissions import STAFF_ROLES, Action, Actor, Visibility, can
 from council.errors import Conflict, FormInvalid, NotFound, TransitionRefused
+from council.files import service as files
+from council.files.images import ImageRejected
+from council.files.models import StoredFile
+from council.files.storage import Storage
 from council.i18n import _
 
 MAX_SHOPS_PER_PLAN = 500
+EVIDENCE_FILES = "action_evidence"
 
 
 def shop_numbers(text: str) -> list[str]:
@@ -141,6 +148,7 @@ class ItemDetail:
     plan: ActionPlan
     shop: Shop
     evidence: list[tuple[Evidence, str]]
+    files: dict[UUID, list[StoredFile]]
     verifications: list[tuple[Verification, str]]
     owner: bool
     overdue: bool
@@ -170,11 +178,13 @@ async def item_detail(
         .where(Verification.item_id == item.id)
         .order_by(Verification.created_at)
     )
+    evidence_rows = [(e, n) for e, n in evidence]
     return ItemDetail(
         item,
         plan,
         shop,
-        [(e, n) for e, n in evidence],
+        evidence_rows,
+        await files.for_parents(db, EVIDENCE_FILES, [e.id for e, _n in evidence_rows]),
         [(v, n) for v, n in verifications],
         owner,
         is_overdue(item, local_date(now, council.timezone)),
@@ -291,26 +301,45 @@ async def submit_evidence(
     form: EvidenceForm,
     now: dt.datetime,
     *,
-    file_id: UUID | None = None,
-    file_name: str = "",
+    uploads: Sequence[UploadFile] = (),
+    storage: Storage | None = None,
+    uploads_per_hour: int = 20,
 ) -> Evidence:
-    """Only a verified representative of the item's shop; to anyone else the item is missing."""
+    """Only a verified representative of the item's shop; to anyone else the item is missing.
+
+    Photos go through the shared uploads module (checked, re-encoded, visible to the
+    uploader and the council's staff only), and only after the ownership check."""
     item = await scoped(db, ActionItem, council.id, item_id)
     if not can(actor, Action.SUBMIT_EVIDENCE, council.id) or not await _owns(db, actor, item):
         raise NotFound(_("找不到这条记录"))
     if item.status is ItemStatus.VERIFIED:
         raise Conflict(_("这一项已核验通过，不需要再提交材料"))
     assert actor.person_id is not None  # noqa: S101 - owners are signed in
+    try:
+        images = await files.clean_uploads(uploads)
+    except ImageRejected as exc:
+        raise FormInvalid({"photos": str(exc)}, {"note": form.note}) from exc
+    await files.check_quota(db, actor.person_id, len(images), uploads_per_hour, now)
     evidence = Evidence(
         council_id=council.id,
         item_id=item.id,
         uploaded_by_id=actor.person_id,
         note=form.note,
-        file_id=file_id,
-        file_name=file_name,
     )
     db.add(evidence)
     await db.flush()
+    stored = []
+    if images:
+        assert storage is not None  # noqa: S101 - the controller passes the app's storage
+        stored = await files.attach(
+            db,
+            storage,
+            images,
+            parent=files.Parent(council.id, EVIDENCE_FILES, evidence.id),
+            owner_id=actor.person_id,
+            visibility=Visibility.OWNER,
+            now=now,
+        )
     if item.status is not ItemStatus.SUBMITTED:
         item.status = ITEM.advance(item.status, ItemStatus.SUBMITTED, ItemFacts(has_evidence=True))
     await record(
@@ -320,7 +349,7 @@ async def submit_evidence(
         "item.evidence_submitted",
         "action_item",
         item.id,
-        {"evidence": evidence.id.hex, "file": file_name},
+        {"evidence": evidence.id.hex, "files": [f.name for f in stored]},
         now,
     )
     return evidence

@@ -6,6 +6,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.consultation_flow import BASE, consultation, location_id, meeting_code, signed_in
+from tests.images import jpeg_with_gps
 from tests.support import audit_actions, client_for, post_form, text_of
 
 
@@ -89,9 +90,17 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
             next(line for line in plan_page.text.split('"') if "/items/" in line), "items"
         )
         response = await post_form(
-            merchant, f"{BASE}/items/{item_id}/evidence", {"note": "已安装净化器，附发票"}
+            merchant,
+            f"{BASE}/items/{item_id}/evidence",
+            {"note": "已安装净化器，附发票"},
+            files={"photos": ("purifier.jpg", jpeg_with_gps(), "image/jpeg")},
         )
         assert response.status_code == 303, response.text
+        item_page = await merchant.get(f"{BASE}/items/{item_id}")
+        photo = next(part for part in item_page.text.split('"') if part.startswith("/files/"))
+        assert (await merchant.get(photo)).status_code == 200
+    async with client_for(app) as anonymous:
+        assert (await anonymous.get(photo)).status_code == 404  # evidence photos are not public
     async with signed_in(app, "jiandu") as supervisor:
         response = await post_form(
             supervisor, f"{BASE}/items/{item_id}/verify", {"verdict": "passed"}
