@@ -89,7 +89,49 @@ async def consultation(db: AsyncSession, facilitator: Client, *, invite: tuple[s
 
 
 async def meeting_code(db: AsyncSession, meeting_id: str) -> str:
-    db.expire_all()
+    await db.rollback()
     meeting = await db.get(Meeting, UUID(meeting_id))
     assert meeting is not None
     return meeting.code
+
+
+PLAN = {
+    "title": "油烟净化器安装",
+    "agreed_text": "商户出资治理、居民参与监督",
+    "merchants_pay": "true",
+    "obligation": "安装油烟净化器",
+    "payer": "商户自行出资",
+    "deadline": "2026-12-20",
+    "supervision_group": "网格员、物业、居民代表",
+    "inspection_frequency": "每周两次",
+    "acceptance_method": "第三方油烟检测",
+}
+
+
+async def agreed_plan(facilitator: Client, setup: Setup, shops: str = "1-3") -> str:
+    """Close round 1 with a consensus and turn it into a plan for ``shops``."""
+    response = await post_form(
+        facilitator,
+        f"{BASE}/rounds/{setup.round_id}/close",
+        {"outcome": "consensus", "summary": "商户出资治理、居民参与监督"},
+    )
+    assert response.status_code == 303, response.text
+    response = await post_form(
+        facilitator, f"{BASE}/rounds/{setup.round_id}/plan", {**PLAN, "shops": shops}
+    )
+    assert response.status_code == 303, response.text
+    return location_id(response.headers["location"], "plans")
+
+
+async def item_of(db: AsyncSession, plan_id: str, shop_number: str) -> str:
+    from council.consultations.models import ActionItem
+    from council.councils.models import Shop
+
+    await db.rollback()
+    item_id = await db.scalar(
+        sa.select(ActionItem.id)
+        .join(Shop, Shop.id == ActionItem.shop_id)
+        .where(ActionItem.plan_id == UUID(plan_id), Shop.number == shop_number)
+    )
+    assert item_id is not None
+    return item_id.hex
