@@ -95,8 +95,13 @@ class Progress:
         return sum(1 for r in self.rows if r.item.status is status)
 
 
+OWED = frozenset({ItemStatus.OPEN, ItemStatus.RETURNED})
+
+
 def is_overdue(item: ActionItem, today: dt.date) -> bool:
-    return item.status is not ItemStatus.VERIFIED and item.deadline < today
+    """Past the deadline with no evidence awaiting a check: the owner, not the supervisor,
+    is late. Evidence submitted in time and still being verified is not overdue."""
+    return item.status in OWED and item.deadline < today
 
 
 async def get_plan(db: AsyncSession, council: Council, plan_id: UUID | str) -> ActionPlan:

@@ -187,3 +187,22 @@ def test_R13_quorum_is_exact(rule: QuorumRule, present: int, eligible: int, met:
     if eligible:
         assert is_met(rule, needed(rule, eligible), eligible)
         assert not is_met(rule, needed(rule, eligible) - 1, eligible)
+
+
+def test_overdue_means_the_owner_is_late() -> None:
+    import datetime as dt
+
+    from council.consultations.models import ActionItem
+    from council.consultations.service_plans import is_overdue
+
+    today = dt.date(2026, 11, 23)
+    late = dt.date(2026, 11, 20)
+    for status, overdue in [
+        (It.OPEN, True),
+        (It.RETURNED, True),
+        (It.SUBMITTED, False),
+        (It.VERIFIED, False),
+    ]:
+        item = ActionItem(deadline=late, status=status)
+        assert is_overdue(item, today) is overdue
+    assert not is_overdue(ActionItem(deadline=today, status=It.OPEN), today)
