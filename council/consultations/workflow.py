@@ -51,29 +51,38 @@ class ItemStatus(enum.StrEnum):
     RETURNED = "returned"
 
 
-LABELS: Mapping[enum.Enum, str] = {
-    MatterStatus.CONSULTING: "协商中",
-    MatterStatus.CONSENSUS: "已达成共识",
-    MatterStatus.SHELVED: "搁置",
-    MatterStatus.DECISION: "已转入决策",
-    RoundStatus.OPEN: "进行中",
-    RoundStatus.CLOSED: "已结束",
-    Outcome.CONSENSUS: "共识",
-    Outcome.PARTIAL: "部分共识",
-    Outcome.NONE: "未达成",
-    Outcome.DEFERRED: "暂缓",
-    MinutesStatus.DRAFT: "草稿",
-    MinutesStatus.CONFIRMED: "已确认",
-    MinutesStatus.PUBLISHED: "已公开",
-    ItemStatus.OPEN: "待整改",
-    ItemStatus.SUBMITTED: "待核验",
-    ItemStatus.VERIFIED: "已核验",
-    ItemStatus.RETURNED: "已退回",
+# Keyed by enum class: StrEnum members of different classes with the same value
+# ("consensus") are equal and would overwrite each other in one dict.
+LABELS: Mapping[type[enum.Enum], Mapping[str, str]] = {
+    MatterStatus: {
+        MatterStatus.CONSULTING: "协商中",
+        MatterStatus.CONSENSUS: "已达成共识",
+        MatterStatus.SHELVED: "搁置",
+        MatterStatus.DECISION: "已转入决策",
+    },
+    RoundStatus: {RoundStatus.OPEN: "进行中", RoundStatus.CLOSED: "已结束"},
+    Outcome: {
+        Outcome.CONSENSUS: "共识",
+        Outcome.PARTIAL: "部分共识",
+        Outcome.NONE: "未达成",
+        Outcome.DEFERRED: "暂缓",
+    },
+    MinutesStatus: {
+        MinutesStatus.DRAFT: "草稿",
+        MinutesStatus.CONFIRMED: "已确认",
+        MinutesStatus.PUBLISHED: "已公开",
+    },
+    ItemStatus: {
+        ItemStatus.OPEN: "待整改",
+        ItemStatus.SUBMITTED: "待核验",
+        ItemStatus.VERIFIED: "已核验",
+        ItemStatus.RETURNED: "已退回",
+    },
 }
 
 
 def label(state: enum.Enum) -> str:
-    return _(LABELS[state])
+    return _(LABELS[type(state)][state.value])
 
 
 Gate = Callable[[F], list[str]]

@@ -206,3 +206,10 @@ def test_overdue_means_the_owner_is_late() -> None:
         item = ActionItem(deadline=late, status=status)
         assert is_overdue(item, today) is overdue
     assert not is_overdue(ActionItem(deadline=today, status=It.OPEN), today)
+
+
+def test_labels_of_equal_values_in_different_machines_stay_apart() -> None:
+    from council.consultations.workflow import label
+
+    assert label(MatterStatus.CONSENSUS) == "已达成共识"
+    assert label(Outcome.CONSENSUS) == "共识"
