@@ -10,6 +10,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.audit.models import AuditEntry
 from council.audit.service import verify_chain
 from council.consultations.models import ActionItem, Attendance, Minutes, Round
 from council.consultations.workflow import ItemStatus, MinutesStatus, RoundStatus
@@ -23,6 +24,12 @@ from tests.consultation_flow import (
     signed_in,
 )
 from tests.support import audit_actions, post_form, text_of
+
+
+async def entries(db: AsyncSession, action: str, object_id: str) -> list[AuditEntry]:
+    """This test's audit entries of ``action`` on one record (the demo has its own)."""
+    wanted = UUID(object_id).hex
+    return [e for e in await audit_actions(db, action) if e.object_id == wanted]
 
 
 async def _signed_in_rows(db: AsyncSession, meeting_id: str) -> int:
@@ -46,7 +53,7 @@ async def test_signing_in_twice_is_refused(app: Litestar, db: AsyncSession) -> N
     assert again.status_code == 409
     assert "已经签到过了" in text_of(again.text)
     assert await _signed_in_rows(db, setup.meeting_id) == 1
-    assert len(await audit_actions(db, "meeting.signed_in")) == 1
+    assert len(await entries(db, "meeting.signed_in", setup.meeting_id)) == 1
 
 
 async def test_facilitator_marking_someone_twice_is_refused(
@@ -76,7 +83,7 @@ async def test_signing_in_to_a_meeting_one_is_not_invited_to_is_refused(
     assert "不在本次会议的邀请名单中" in text_of(response.text)
     assert phone.status_code == 404
     assert await _signed_in_rows(db, setup.meeting_id) == 0
-    assert await audit_actions(db, "meeting.signed_in") == []
+    assert await entries(db, "meeting.signed_in", setup.meeting_id) == []
 
 
 async def test_wrong_code_is_refused(app: Litestar, db: AsyncSession) -> None:
@@ -108,7 +115,7 @@ async def test_R23_closing_a_round_without_an_outcome_is_refused(
     await db.rollback()
     round_ = await db.get(Round, UUID(setup.round_id))
     assert round_ is not None and round_.status is RoundStatus.OPEN and round_.outcome is None
-    assert await audit_actions(db, "round.closed") == []
+    assert await entries(db, "round.closed", setup.round_id) == []
 
 
 async def test_R23_no_consensus_with_a_deferral_closes(app: Litestar, db: AsyncSession) -> None:
@@ -120,7 +127,7 @@ async def test_R23_no_consensus_with_a_deferral_closes(app: Litestar, db: AsyncS
             {"outcome": "none", "deferral_note": "等环保部门的检测结果"},
         )
     assert response.status_code == 303
-    [entry] = await audit_actions(db, "round.closed")
+    [entry] = await entries(db, "round.closed", setup.round_id)
     assert '"outcome":"none"' in entry.summary
 
 
@@ -143,7 +150,7 @@ async def test_evidence_by_someone_who_is_not_the_owner_is_404(
     await db.rollback()
     row = await db.get(ActionItem, UUID(item))
     assert row is not None and row.status is ItemStatus.OPEN
-    assert await audit_actions(db, "item.evidence_submitted") == []
+    assert await entries(db, "item.evidence_submitted", item) == []
 
 
 async def _make_supervisor_own_shop(db: AsyncSession, number: str) -> None:
@@ -194,8 +201,8 @@ async def test_R12_verifying_ones_own_evidence_is_refused(app: Litestar, db: Asy
     await db.rollback()
     row = await db.get(ActionItem, UUID(item))
     assert row is not None and row.status is ItemStatus.SUBMITTED
-    assert await audit_actions(db, "item.verified") == []
-    assert len(await audit_actions(db, "item.evidence_submitted")) == 1
+    assert await entries(db, "item.verified", item) == []
+    assert len(await entries(db, "item.evidence_submitted", item)) == 1
 
 
 async def test_returning_evidence_needs_a_reason_and_is_audited(
@@ -216,7 +223,7 @@ async def test_returning_evidence_needs_a_reason_and_is_audited(
         )
     assert bare.status_code == 409 and "请写明理由" in text_of(bare.text)
     assert back.status_code == 303
-    [entry] = await audit_actions(db, "item.returned")
+    [entry] = await entries(db, "item.returned", item)
     assert "照片看不清型号" in entry.summary
 
 
@@ -232,7 +239,9 @@ async def test_R9_confirmed_minutes_cannot_be_edited_and_a_correction_links_back
         agenda = next(p for p in page.text.split('"') if "/agenda/" in p and p.endswith("/minutes"))
         assert (await post_form(zhuchi, agenda, {"text": "商户同意先做排查"})).status_code == 303
         await db.rollback()
-        minutes = await db.scalar(sa.select(Minutes))
+        minutes = await db.scalar(
+            sa.select(Minutes).where(Minutes.meeting_id == UUID(setup.meeting_id))
+        )
         assert minutes is not None
         too_early = await post_form(zhuchi, f"{meeting}/minutes/{minutes.id}/finalize")
         assert too_early.status_code == 409  # nobody who attended has confirmed yet
@@ -251,7 +260,8 @@ async def test_R9_confirmed_minutes_cannot_be_edited_and_a_correction_links_back
     assert "纪要已确认，不能修改" in text_of(edit.text)
     assert correction.status_code == 303
     await db.rollback()
-    rows = list((await db.execute(sa.select(Minutes).order_by(Minutes.created_at))).scalars())
+    ours = sa.select(Minutes).where(Minutes.meeting_id == UUID(setup.meeting_id))
+    rows = list((await db.execute(ours.order_by(Minutes.created_at))).scalars())
     assert [m.text for m in rows] == ["商户同意先做排查", "商户同意先做管道排查"]
     assert rows[0].status is MinutesStatus.CONFIRMED
     assert rows[1].corrects_id == rows[0].id
@@ -277,7 +287,9 @@ async def test_published_minutes_leave_out_names(app: Litestar, db: AsyncSession
         agenda = next(p for p in page.text.split('"') if "/agenda/" in p and p.endswith("/minutes"))
         await post_form(zhuchi, agenda, {"text": "王建国（13907141001）同意先排查"})
         await db.rollback()
-        minutes = await db.scalar(sa.select(Minutes))
+        minutes = await db.scalar(
+            sa.select(Minutes).where(Minutes.meeting_id == UUID(setup.meeting_id))
+        )
         async with signed_in(app, "shop01") as attendee:
             await post_form(attendee, f"{meeting}/minutes/{minutes.id}/confirm")
         await post_form(zhuchi, f"{meeting}/minutes/{minutes.id}/finalize")
