@@ -62,7 +62,7 @@ async def scoped(
             )
         )
     if found is None:
-        raise NotFound(_("找不到这条记录"))
+        raise NotFound(_("找不到这个页面"))
     return found
 
 

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts.models import Person
 from council.consultations import service_meetings as service
 from council.consultations.controller import now_of
 from council.consultations.models import Meeting, MeetingStatus
@@ -33,6 +34,15 @@ from council.web.render import form_page, page, redirect, wants_fragment
 
 CONSOLE_FRAGMENT = "consultations/_console_live.html"
 PHONE_FRAGMENT = "consultations/_phone_live.html"
+
+
+async def visible_to(db: AsyncSession, actor: Actor, slug: str, action: Action) -> Council:
+    """A page (or its live fragment) shown only to those who may do ``action``: to anyone
+    else it is 404, exactly like a wrong address."""
+    council = await councils.require(db, actor, slug, Action.VIEW_MATTERS)
+    if not can(actor, action, council.id):
+        raise NotFound(_("找不到这个页面"))
+    return council
 
 
 class MeetingController(Controller):
@@ -86,6 +96,8 @@ class MeetingController(Controller):
         return {
             "council": council,
             "meeting": meeting,
+            "chair": await db.get(Person, meeting.chair_id) if meeting.chair_id else None,
+            "recorder": await db.get(Person, meeting.recorder_id) if meeting.recorder_id else None,
             "state": state,
             "minutes": await service.minutes_of(db, meeting),
             "constituency_options": [("", _("按账号邀请"))]
@@ -257,7 +269,7 @@ class MeetingController(Controller):
     async def _console(
         self, request: Request, db: AsyncSession, actor: Actor, slug: str, meeting_id: UUID
     ) -> Template:
-        council = await councils.require(db, actor, slug, Action.RUN_MEETINGS)
+        council = await visible_to(db, actor, slug, Action.RUN_MEETINGS)
         meeting = await service.get_meeting(db, council, meeting_id)
         state = await service.live_state(db, meeting)
         return page(
@@ -399,7 +411,7 @@ class MeetingController(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        council = await councils.require(db, actor, slug, Action.ATTEND_MEETINGS)
+        council = await visible_to(db, actor, slug, Action.ATTEND_MEETINGS)
         meeting = await service.get_meeting(db, council, meeting_id)
         state = await service.live_state(db, meeting)
         me = state.invitee(actor.person_id)

@@ -368,7 +368,7 @@ async def set_current_item(
     if meeting.status is not MeetingStatus.LIVE:
         raise TransitionRefused(_("会议尚未开始"))
     if position not in {a.position for a in await agenda(db, meeting)}:
-        raise NotFound(_("找不到这个议程"))
+        raise NotFound(_("找不到这个页面"))
     meeting.current_position = position
     return meeting
 
@@ -505,7 +505,7 @@ async def _queue_request(
     meeting = await get_meeting(db, council, meeting_id)
     request = await scoped(db, SpeakRequest, council.id, request_id)
     if request.meeting_id != meeting.id:
-        raise NotFound(_("找不到这条发言申请"))
+        raise NotFound(_("找不到这个页面"))
     return meeting, request
 
 
@@ -809,7 +809,7 @@ async def public_minutes(db: AsyncSession, council: Council, meeting_id: UUID) -
     for m in published:
         latest[m.agenda_item_id] = m
     if not latest:
-        raise NotFound(_("这次会议的纪要尚未公开"))
+        raise NotFound(_("找不到这个页面"))
     ordered = sorted(latest.values(), key=lambda m: items[m.agenda_item_id].position)
     quorum = quorum_of(meeting, await invitees(db, meeting))
     return PublicMinutes(meeting, quorum, [(items[m.agenda_item_id], m) for m in ordered])

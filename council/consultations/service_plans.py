@@ -167,7 +167,7 @@ async def item_detail(
     owner = await _owns(db, actor, item)
     staff = actor.is_admin or bool(actor.roles_in(council.id) & STAFF_ROLES)
     if not (owner or staff):
-        raise NotFound(_("找不到这条记录"))
+        raise NotFound(_("找不到这个页面"))
     plan = await db.get(ActionPlan, item.plan_id)
     shop = await db.get(Shop, item.shop_id)
     assert plan is not None and shop is not None  # noqa: S101 - foreign keys
@@ -316,7 +316,7 @@ async def submit_evidence(
     uploader and the council's staff only), and only after the ownership check."""
     item = await scoped(db, ActionItem, council.id, item_id)
     if not can(actor, Action.SUBMIT_EVIDENCE, council.id) or not await _owns(db, actor, item):
-        raise NotFound(_("找不到这条记录"))
+        raise NotFound(_("找不到这个页面"))
     if item.status is ItemStatus.VERIFIED:
         raise Conflict(_("这一项已核验通过，不需要再提交材料"))
     assert actor.person_id is not None  # noqa: S101 - owners are signed in
