@@ -22,11 +22,17 @@ from council.accounts.controller import AccountController
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
+from council.consultations.common import side_label
+from council.consultations.controller import MatterController, PlanController
+from council.consultations.controller_meetings import MeetingController
+from council.consultations.workflow import label as state_label
 from council.councils.controller import CouncilController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.files.controller import FileController
+from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
 from council.settings import PROJECT_ROOT, Settings
 from council.web.auth import SessionAuthMiddleware, provide_actor
@@ -64,6 +70,8 @@ def configure_templates(env: jinja2.Environment) -> None:
         Action=Action,
         role_label=role_label,
         status_label=status_label,
+        state_label=state_label,
+        side_label=side_label,
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
@@ -98,6 +106,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ManageController,
             AdminController,
             AuditController,
+            MatterController,
+            MeetingController,
+            PlanController,
+            FileController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
@@ -109,7 +121,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         template_config=_template_config(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_body,
-        state=State({"settings": settings, "clock": clock, "alchemy": db_config}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock,
+                "alchemy": db_config,
+                "storage": storage_for(settings),
+            }
+        ),
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

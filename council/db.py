@@ -42,7 +42,9 @@ def import_models() -> None:
     """Import every models module so that the metadata is complete."""
     from council.accounts import models as _accounts  # noqa: F401
     from council.audit import models as _audit  # noqa: F401
+    from council.consultations import models as _consultations  # noqa: F401
     from council.councils import models as _councils  # noqa: F401
+    from council.files import models as _files  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -41,6 +41,9 @@ class Settings:
     max_request_body: int = 10 * 1024 * 1024
     # Tests turn pooling off: their HTTP client runs the app on another event loop.
     db_pool: bool = True
+    uploads_per_person_hour: int = 20
+    # "" or "local": files under data_dir/files; other stores by name once implemented.
+    file_storage: str = ""
     default_locale: str = "zh_CN"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -79,6 +82,7 @@ class Settings:
             host=host,
             port=port,
             workers=int(env.get("COUNCIL_WORKERS", "1")),
+            file_storage=env.get("COUNCIL_FILE_STORAGE", ""),
         )
 
 

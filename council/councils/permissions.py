@@ -31,6 +31,16 @@ class Action(enum.StrEnum):
     MANAGE_SHOPS = "manage_shops"
     VERIFY_CLAIMS = "verify_claims"
     EDIT_SETTINGS = "edit_settings"
+    # consultations: matters, meetings, rounds, action plans
+    VIEW_MATTERS = "view_matters"
+    VIEW_MEETINGS = "view_meetings"
+    MANAGE_CONSULTATIONS = "manage_consultations"
+    RUN_MEETINGS = "run_meetings"
+    ATTEND_MEETINGS = "attend_meetings"
+    CONFIRM_MINUTES = "confirm_minutes"
+    SUBMIT_EVIDENCE = "submit_evidence"
+    VERIFY_ACTION_ITEMS = "verify_action_items"
+    RECORD_INSPECTIONS = "record_inspections"
 
 
 class Visibility(enum.StrEnum):
@@ -59,6 +69,22 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.MANAGE_SHOPS: frozenset({Role.FACILITATOR}),
     Action.VERIFY_CLAIMS: frozenset({Role.FACILITATOR}),
     Action.EDIT_SETTINGS: frozenset({Role.FACILITATOR}),
+    # The consultation record and the published minutes are public (DESIGN capability 6);
+    # who said what in a meeting, and the sign-in list, are for the council's people.
+    Action.VIEW_MATTERS: frozenset({EVERYONE}),
+    Action.VIEW_MEETINGS: frozenset(
+        {Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR, Role.FACILITATOR}
+    ),
+    Action.MANAGE_CONSULTATIONS: frozenset({Role.FACILITATOR}),
+    Action.RUN_MEETINGS: frozenset({Role.FACILITATOR}),
+    # Attending also needs an invitation to that meeting (checked by the service).
+    Action.ATTEND_MEETINGS: frozenset({Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR}),
+    Action.CONFIRM_MINUTES: frozenset({Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR}),
+    # Submitting also needs to represent the item's shop; verifying must not be one's own
+    # item or evidence (rule 12, consultations.workflow.ITEM).
+    Action.SUBMIT_EVIDENCE: frozenset({Role.MERCHANT}),
+    Action.VERIFY_ACTION_ITEMS: frozenset({Role.SUPERVISOR}),
+    Action.RECORD_INSPECTIONS: frozenset({Role.SUPERVISOR, Role.FACILITATOR}),
 }
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})

@@ -22,7 +22,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import data
+from council.demo import consultation, data
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ async def load(db: AsyncSession, now: dt.datetime) -> Council:
             db, facilitator, council, MemberForm(login=login, role=Role.RESIDENT, title=title), now
         )
     await _verify_shop_representatives(db, facilitator, council, people, now)
+    await consultation.load(db, council, facilitator, now)
     return council
 
 

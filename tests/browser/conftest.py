@@ -8,16 +8,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from council.settings import PROJECT_ROOT
 from tests.databases import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
@@ -76,32 +79,44 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     log.close()
 
 
-# Function scope on purpose: Playwright's sync API runs an event loop on the main thread
-# while it is open, which would stop pytest-asyncio from running the async tests after it.
 @pytest.fixture
-def playwright_instance() -> Iterator[Playwright]:
+def chromium() -> Path:
+    """Debian's Chromium; outside CI its absence skips the browser tests, in CI it fails them."""
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium package"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    return Path(CHROMIUM)
+
+
+# Function scope on purpose: Playwright's sync API runs an event loop on the main thread
+# while it is open, which would stop pytest-asyncio from running the async tests after it.
+@pytest.fixture
+def playwright_instance(chromium: Path) -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
 @pytest.fixture
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM,
-        args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-    )
+def sync_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
 
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+async def browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
+    """Playwright's async API, for tests that drive several phones at once."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def context(sync_browser: Browser) -> Iterator[BrowserContext]:
+    context = sync_browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     yield context
     context.close()
 

@@ -59,6 +59,15 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_SHOPS: RUNS,
     Action.VERIFY_CLAIMS: RUNS,
     Action.EDIT_SETTINGS: RUNS,
+    Action.VIEW_MATTERS: ALL,
+    Action.VIEW_MEETINGS: {"member", "observer", "supervisor", "facilitator", "admin"},
+    Action.MANAGE_CONSULTATIONS: RUNS,
+    Action.RUN_MEETINGS: RUNS,
+    Action.ATTEND_MEETINGS: {"member", "observer", "supervisor", "admin"},
+    Action.CONFIRM_MINUTES: {"member", "observer", "supervisor", "admin"},
+    Action.SUBMIT_EVIDENCE: {"merchant", "admin"},
+    Action.VERIFY_ACTION_ITEMS: {"supervisor", "admin"},
+    Action.RECORD_INSPECTIONS: {"supervisor", "facilitator", "admin"},
 }
 
 
