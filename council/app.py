@@ -26,6 +26,8 @@ from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.files.controller import FileController
+from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
 from council.settings import PROJECT_ROOT, Settings
 from council.web.auth import SessionAuthMiddleware, provide_actor
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ManageController,
             AdminController,
             AuditController,
+            FileController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
@@ -104,7 +107,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         template_config=_template_config(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_body,
-        state=State({"settings": settings, "clock": clock, "alchemy": db_config}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock,
+                "alchemy": db_config,
+                "storage": storage_for(settings),
+            }
+        ),
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

@@ -39,6 +39,9 @@ class Settings:
     signin_per_account_hour: int = 10
     anonymous_per_ip_5min: int = 300
     max_request_body: int = 10 * 1024 * 1024
+    uploads_per_person_hour: int = 20
+    # "" or "local": files under data_dir/files; other stores by name once implemented.
+    file_storage: str = ""
     default_locale: str = "zh_CN"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -77,6 +80,7 @@ class Settings:
             host=host,
             port=port,
             workers=int(env.get("COUNCIL_WORKERS", "1")),
+            file_storage=env.get("COUNCIL_FILE_STORAGE", ""),
         )
 
 
