@@ -133,7 +133,15 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-async def db(app: Litestar) -> AsyncIterator[AsyncSession]:
-    """A session on the test's database, for arranging facts and checking rows."""
-    async with app.state.alchemy.get_session() as session:
+async def db(app: Litestar, settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test's database, for arranging facts and checking rows.
+
+    It has its own unpooled engine: the test client runs the app on another event loop, and
+    an asyncpg connection handed from one loop to the other through a shared pool fails.
+    """
+    from council.db import create_engine
+
+    engine = create_engine(settings, pooled=False)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
+    await engine.dispose()
