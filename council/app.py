@@ -29,6 +29,9 @@ from council.db import alchemy_config
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
+from council.issues import workflow as issue_workflow
+from council.issues.controller import IssueController
+from council.issues.controller_calls import CallController, NotificationController
 from council.settings import PROJECT_ROOT, Settings
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
@@ -66,6 +69,7 @@ def _template_config() -> TemplateConfig[Jinja]:
             Action=Action,
             role_label=role_label,
             status_label=status_label,
+            issue_status=issue_workflow.label,
             static=lambda name: f"/static/{name}",
         )
         env.filters["localtime"] = localtime
@@ -95,6 +99,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AdminController,
             AuditController,
             FileController,
+            IssueController,
+            CallController,
+            NotificationController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],

@@ -20,6 +20,23 @@ ACTION_LABELS = {
     "claim.submitted": "提交身份申请",
     "claim.verified": "核实身份申请",
     "claim.rejected": "驳回身份申请",
+    "issue.settings_changed": "修改议题设置",
+    "issue.submitted": "提交议题",
+    "issue.cosigned": "附议议题",
+    "issue.cosign_withdrawn": "撤回附议",
+    "issue.flagged": "附议达到提醒人数",
+    "issue.withdrawn": "撤回议题",
+    "issue.triaged": "受理议题",
+    "issue.accepted": "议题立项",
+    "issue.merged": "合并议题",
+    "issue.referred": "转办议题",
+    "issue.replied": "职能部门答复",
+    "issue.verified": "核实办理结果",
+    "issue.rejected": "不予受理",
+    "issue.closed": "议题办结",
+    "call.opened": "发起意见征集",
+    "call.answered": "在线提交意见",
+    "call.offline_entered": "录入线下意见",
 }
 
 

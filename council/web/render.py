@@ -25,6 +25,15 @@ NOTICES: Mapping[str, str] = {
     "claim_sent": "申请已提交，请等待主持人审核",
     "claim_decided": "申请已处理",
     "settings_saved": "设置已保存",
+    "issue_submitted": "议题已提交，本议事会的成员可以附议，主持人会尽快受理",
+    "issue_withdrawn": "议题已撤回",
+    "issue_updated": "议题状态已更新",
+    "issue_replied": "答复已记录",
+    "cosigned": "已附议",
+    "cosign_withdrawn": "已撤回附议",
+    "call_opened": "征集已发起",
+    "call_answered": "感谢参与，您的意见已提交",
+    "offline_entered": "线下意见已录入",
 }
 
 
