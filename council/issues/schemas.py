@@ -27,7 +27,7 @@ class TransitionForm(msgspec.Struct):
     to: Annotated[IssueStatus, msgspec.Meta(description="请选择要执行的操作")]
     reason: Note = ""
     department_id: str = ""
-    target_number: Annotated[int, msgspec.Meta(ge=1, description="请填写议题编号（数字）")] = 0
+    target_number: Annotated[str, msgspec.Meta(max_length=12)] = ""  # "12" or "#12"
 
 
 class ReplyForm(msgspec.Struct):

@@ -616,9 +616,11 @@ async def withdraw(
     return issue
 
 
-async def _merge_target(db: AsyncSession, council: Council, number: int) -> Issue | None:
-    if number < 1:
+async def _merge_target(db: AsyncSession, council: Council, value: str) -> Issue | None:
+    digits = value.strip().lstrip("#＃").strip()
+    if not digits.isdigit() or not 0 < int(digits) < 10**9:
         return None
+    number = int(digits)
     stmt = (
         sa.select(Issue)
         .where(Issue.council_id == council.id, Issue.number == number)
