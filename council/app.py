@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import jinja2
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, MediaType, get
 from litestar.config.csrf import CSRFConfig
@@ -57,25 +58,30 @@ def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _template_config() -> TemplateConfig[Jinja]:
-    def configure(engine: Jinja) -> None:
-        env = engine.engine
-        env.globals.update(
-            _=gettext,
-            gettext=gettext,
-            ngettext=ngettext,
-            can=can,
-            can_see=can_see,
-            Action=Action,
-            role_label=role_label,
-            status_label=status_label,
-            issue_status=issue_workflow.label,
-            static=lambda name: f"/static/{name}",
-        )
-        env.filters["localtime"] = localtime
-        env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+def configure_templates(env: jinja2.Environment) -> None:
+    """Globals and filters every template may use."""
+    env.globals.update(
+        _=gettext,
+        gettext=gettext,
+        ngettext=ngettext,
+        can=can,
+        can_see=can_see,
+        Action=Action,
+        role_label=role_label,
+        status_label=status_label,
+        issue_status=issue_workflow.label,
+        static=lambda name: f"/static/{name}",
+    )
+    env.filters["localtime"] = localtime
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
-    return TemplateConfig(directory=TEMPLATE_DIR, engine=Jinja, engine_callback=configure)
+
+def _template_config() -> TemplateConfig[Jinja]:
+    return TemplateConfig(
+        directory=TEMPLATE_DIR,
+        engine=Jinja,
+        engine_callback=lambda engine: configure_templates(engine.engine),
+    )
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -90,7 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         cookie_samesite="lax",
         cookie_httponly=False,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             CouncilController,
@@ -107,7 +113,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
         dependencies={"actor": Provide(provide_actor)},
         middleware=[
-            DefineMiddleware(SecurityMiddleware, settings=settings),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
         csrf_config=csrf,
@@ -126,3 +131,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
         openapi_config=None,
     )
+    # Outermost, in front of routing and CSRF: every response, 404/405/403 included, carries
+    # the security headers, and no request with a bad Host reaches the router.
+    app.asgi_handler = SecurityMiddleware(app.asgi_handler, settings)
+    return app

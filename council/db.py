@@ -63,7 +63,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # An engine made with .execution_options(write_intent=False) reads without the lock.
+        intent = conn.get_execution_options().get("write_intent", _write_intent.get())
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
@@ -89,7 +91,7 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
 def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
     import_models()
     return SQLAlchemyAsyncConfig(
-        engine_instance=engine or create_engine(settings),
+        engine_instance=engine or create_engine(settings, pooled=settings.db_pool),
         # plain "autocommit" rolls back on 3xx, which would drop every POST-redirect-GET write
         before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),

@@ -42,6 +42,8 @@ class Settings:
     uploads_per_person_hour: int = 20
     # "" or "local": files under data_dir/files; other stores by name once implemented.
     file_storage: str = ""
+    # Tests turn pooling off: their HTTP client runs the app on another event loop.
+    db_pool: bool = True
     default_locale: str = "zh_CN"
     extra: Mapping[str, str] = field(default_factory=dict)
 

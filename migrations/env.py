@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, cast
 
 from advanced_alchemy.base import metadata_registry
+from advanced_alchemy.types import GUID
 from alembic import context
 from alembic.autogenerate import rewriter
 from sqlalchemy import pool
@@ -22,10 +23,23 @@ config: AlembicCommandConfig = context.config  # type: ignore[assignment]
 writer = rewriter.Rewriter()
 
 
+def _compare_type(
+    _context: object,
+    _inspected_column: object,
+    _metadata_column: object,
+    inspected_type: object,
+    metadata_type: object,
+) -> bool | None:
+    """GUID is stored as BINARY(16) on SQLite, which reflects as NUMERIC: not a difference."""
+    if isinstance(metadata_type, GUID):
+        return False
+    return None  # Alembic's own comparison for everything else
+
+
 def _options() -> dict[str, object]:
     return {
         "target_metadata": metadata_registry.get(config.bind_key),
-        "compare_type": config.compare_type,
+        "compare_type": _compare_type if config.compare_type else False,
         "version_table": config.version_table_name,
         "version_table_schema": config.version_table_schema,
         "version_table_pk": config.version_table_pk,

@@ -19,6 +19,7 @@ from council.app import create_app
 from council.clock import FixedClock
 from council.settings import Settings
 from tests import databases as dbs
+from tests.support import client_for
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -128,20 +129,21 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with client_for(app) as test_client:
         yield test_client
 
 
 @pytest.fixture
-async def db(app: Litestar, settings: Settings) -> AsyncIterator[AsyncSession]:
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on the test's database, for arranging facts and checking rows.
 
-    It has its own unpooled engine: the test client runs the app on another event loop, and
-    an asyncpg connection handed from one loop to the other through a shared pool fails.
-    """
-    from council.db import create_engine
+    It has its own engine (the HTTP test client runs the app on another event loop), whose
+    transactions do not take SQLite's write lock up front, so that a test holding a session
+    open never blocks the app it is watching."""
+    from council.db import alchemy_config, create_engine
 
     engine = create_engine(settings, pooled=False)
-    async with AsyncSession(engine, expire_on_commit=False) as session:
+    watcher = engine.execution_options(write_intent=False)
+    async with alchemy_config(settings, watcher).get_session() as session:
         yield session
     await engine.dispose()

@@ -17,6 +17,13 @@ from council.demo.data import DEMO_PASSWORD
 Client = AsyncTestClient[Litestar]
 
 
+def client_for(app: Litestar) -> Client:
+    """A test client that shows redirects instead of following them."""
+    client: Client = AsyncTestClient(app=app, base_url="http://testserver.local")
+    client.follow_redirects = False
+    return client
+
+
 async def csrf_token(client: Client) -> str:
     token = client.cookies.get("csrftoken")
     if not token:
@@ -52,5 +59,5 @@ async def audit_actions(db: AsyncSession, action: str | None = None) -> list[Aud
     stmt = sa.select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
-    db.expire_all()
+    await db.rollback()  # end the read snapshot to see what the app wrote
     return list((await db.execute(stmt)).scalars())

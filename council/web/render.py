@@ -9,31 +9,32 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from council.errors import FormInvalid
+from council.i18n import N_
 from council.web.auth import actor_of
 
 # Messages shown after a successful POST-redirect-GET, picked by key so no text travels in URLs.
 NOTICES: Mapping[str, str] = {
-    "signed_in": "已登录",
-    "signed_out": "已退出登录",
-    "signed_up": "注册成功，欢迎加入",
-    "password_changed": "密码已修改，其他设备上的登录已失效",
-    "council_created": "议事会已创建",
-    "facilitator_appointed": "已任命主持人",
-    "member_added": "成员已添加",
-    "member_ended": "成员身份已结束",
-    "shop_added": "店铺已添加",
-    "claim_sent": "申请已提交，请等待主持人审核",
-    "claim_decided": "申请已处理",
-    "settings_saved": "设置已保存",
-    "issue_submitted": "议题已提交，本议事会的成员可以附议，主持人会尽快受理",
-    "issue_withdrawn": "议题已撤回",
-    "issue_updated": "议题状态已更新",
-    "issue_replied": "答复已记录",
-    "cosigned": "已附议",
-    "cosign_withdrawn": "已撤回附议",
-    "call_opened": "征集已发起",
-    "call_answered": "感谢参与，您的意见已提交",
-    "offline_entered": "线下意见已录入",
+    "signed_in": N_("已登录"),
+    "signed_out": N_("已退出登录"),
+    "signed_up": N_("注册成功，欢迎加入"),
+    "password_changed": N_("密码已修改，其他设备上的登录已失效"),
+    "council_created": N_("议事会已创建"),
+    "facilitator_appointed": N_("已任命主持人"),
+    "member_added": N_("成员已添加"),
+    "member_ended": N_("成员身份已结束"),
+    "shop_added": N_("店铺已添加"),
+    "claim_sent": N_("申请已提交，请等待主持人审核"),
+    "claim_decided": N_("申请已处理"),
+    "settings_saved": N_("设置已保存"),
+    "issue_submitted": N_("议题已提交，本议事会的成员可以附议，主持人会尽快受理"),
+    "issue_withdrawn": N_("议题已撤回"),
+    "issue_updated": N_("议题状态已更新"),
+    "issue_replied": N_("答复已记录"),
+    "cosigned": N_("已附议"),
+    "cosign_withdrawn": N_("已撤回附议"),
+    "call_opened": N_("征集已发起"),
+    "call_answered": N_("感谢参与，您的意见已提交"),
+    "offline_entered": N_("线下意见已录入"),
 }
 
 

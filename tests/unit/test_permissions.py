@@ -1,0 +1,108 @@
+"""The permission table: every role × every action, and record visibility (404 for hidden)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from council.councils.models import Role
+from council.councils.permissions import (
+    ANONYMOUS,
+    POLICY,
+    Action,
+    Actor,
+    Visibility,
+    can,
+    can_see,
+)
+
+HERE = uuid.uuid4()
+ELSEWHERE = uuid.uuid4()
+PERSON = uuid.uuid4()
+
+
+def actor(*roles: Role, admin: bool = False, council: uuid.UUID = HERE) -> Actor:
+    return Actor(
+        person_id=PERSON, display_name="x", is_admin=admin, roles={council: frozenset(roles)}
+    )
+
+
+ACTORS = {
+    "public": ANONYMOUS,
+    "signed_in": actor(),
+    "resident": actor(Role.RESIDENT),
+    "merchant": actor(Role.MERCHANT),
+    "member": actor(Role.MEMBER),
+    "observer": actor(Role.OBSERVER),
+    "supervisor": actor(Role.SUPERVISOR),
+    "facilitator": actor(Role.FACILITATOR),
+    "other_facilitator": actor(Role.FACILITATOR, council=ELSEWHERE),
+    "admin": actor(admin=True),
+}
+
+ALL = set(ACTORS)
+SIGNED = ALL - {"public"}
+STAFF = {"supervisor", "facilitator", "admin"}
+RUNS = {"facilitator", "admin"}
+PARTICIPATE = {"resident", "merchant", "member", "admin"}
+
+EXPECTED: dict[Action, set[str]] = {
+    Action.CREATE_COUNCIL: {"admin"},
+    Action.APPOINT_FACILITATOR: {"admin"},
+    Action.VIEW_COUNCIL: ALL,
+    Action.VIEW_AUDIT: ALL,
+    Action.CLAIM_MEMBERSHIP: SIGNED,
+    Action.VIEW_MANAGEMENT: STAFF,
+    Action.VIEW_CONTACTS: STAFF,
+    Action.VIEW_PENDING_CLAIMS: STAFF,
+    Action.MANAGE_MEMBERS: RUNS,
+    Action.MANAGE_SHOPS: RUNS,
+    Action.VERIFY_CLAIMS: RUNS,
+    Action.EDIT_SETTINGS: RUNS,
+    # issue intake: residents, merchants and members take part; the facilitator triages
+    Action.SUBMIT_ISSUE: PARTICIPATE,
+    Action.COSIGN_ISSUE: PARTICIPATE,
+    Action.COMMENT_ISSUE: PARTICIPATE | STAFF,
+    Action.TRIAGE_ISSUES: RUNS,
+    Action.VIEW_ISSUE_QUEUE: STAFF,
+    Action.OPEN_CALL: RUNS,
+    Action.ANSWER_CALL: PARTICIPATE,
+    Action.ENTER_OFFLINE_ANSWERS: RUNS,
+    Action.VIEW_CALL_ANSWERS: STAFF,
+}
+
+
+def test_every_action_has_an_expectation() -> None:
+    assert set(EXPECTED) == set(Action) == set(POLICY)
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_role_action_table(action: Action, who: str) -> None:
+    assert can(ACTORS[who], action, HERE) is (who in EXPECTED[action])
+
+
+VISIBLE: dict[Visibility, set[str]] = {
+    Visibility.PUBLIC: ALL | {"owner"},
+    Visibility.COUNCIL: {
+        "resident",
+        "merchant",
+        "member",
+        "observer",
+        "supervisor",
+        "facilitator",
+        "admin",
+    },
+    Visibility.STAFF: STAFF,
+    Visibility.OWNER: STAFF | {"owner"},
+}
+
+
+@pytest.mark.parametrize("visibility", list(Visibility), ids=lambda v: v.value)
+@pytest.mark.parametrize("who", [*ACTORS, "owner"])
+def test_record_visibility_table(visibility: Visibility, who: str) -> None:
+    """A hidden record is simply not there for those outside: another council's staff included."""
+    viewer = Actor(person_id=uuid.uuid4(), display_name="o") if who == "owner" else ACTORS[who]
+    owner_id = viewer.person_id if who == "owner" else uuid.uuid4()
+    assert can_see(viewer, visibility, HERE, owner_id) is (who in VISIBLE[visibility])
