@@ -34,6 +34,9 @@ from council.db import alchemy_config
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
+from council.issues import workflow as issue_workflow
+from council.issues.controller import IssueController
+from council.issues.controller_calls import CallController, NotificationController
 from council.settings import PROJECT_ROOT, Settings
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
@@ -72,6 +75,7 @@ def configure_templates(env: jinja2.Environment) -> None:
         status_label=status_label,
         state_label=state_label,
         side_label=side_label,
+        issue_status=issue_workflow.label,
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
@@ -110,6 +114,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingController,
             PlanController,
             FileController,
+            IssueController,
+            CallController,
+            NotificationController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],

@@ -45,6 +45,7 @@ def import_models() -> None:
     from council.consultations import models as _consultations  # noqa: F401
     from council.councils import models as _councils  # noqa: F401
     from council.files import models as _files  # noqa: F401
+    from council.issues import models as _issues  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -20,8 +20,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def enum_type(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
-    """Enums are stored as their string values in a VARCHAR with a CHECK constraint."""
+def enum_type(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
+    """Enums are stored as their string values in a VARCHAR with a CHECK constraint.
+
+    ``name`` names the CHECK constraint: needed when one table has two columns of one enum.
+    """
     return sa.Enum(
         enum_cls,
         native_enum=False,
@@ -29,7 +32,7 @@ def enum_type(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
 
 

@@ -42,7 +42,9 @@ async def post_form(
 
 
 async def sign_in(client: Client, login: str, password: str = DEMO_PASSWORD) -> Response:
-    response = await post_form(client, "/signin", {"login": login, "password": password})
+    response = await post_form(
+        client, "/signin", {"login": login, "password": password}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return response
 

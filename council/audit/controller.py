@@ -42,6 +42,23 @@ ACTION_LABELS = {
     "item.verified": N_("核验通过"),
     "item.returned": N_("核验退回"),
     "inspection.recorded": N_("记录巡查"),
+    "issue.settings_changed": N_("修改议题设置"),
+    "issue.submitted": N_("提交议题"),
+    "issue.cosigned": N_("附议议题"),
+    "issue.cosign_withdrawn": N_("撤回附议"),
+    "issue.flagged": N_("附议达到提醒人数"),
+    "issue.withdrawn": N_("撤回议题"),
+    "issue.triaged": N_("受理议题"),
+    "issue.accepted": N_("议题立项"),
+    "issue.merged": N_("合并议题"),
+    "issue.referred": N_("转办议题"),
+    "issue.replied": N_("职能部门答复"),
+    "issue.verified": N_("核实办理结果"),
+    "issue.rejected": N_("不予受理"),
+    "issue.closed": N_("议题办结"),
+    "call.opened": N_("发起意见征集"),
+    "call.answered": N_("在线提交意见"),
+    "call.offline_entered": N_("录入线下意见"),
 }
 
 

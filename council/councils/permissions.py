@@ -41,6 +41,16 @@ class Action(enum.StrEnum):
     SUBMIT_EVIDENCE = "submit_evidence"
     VERIFY_ACTION_ITEMS = "verify_action_items"
     RECORD_INSPECTIONS = "record_inspections"
+    # issue intake (议题征集)
+    SUBMIT_ISSUE = "submit_issue"
+    COSIGN_ISSUE = "cosign_issue"
+    COMMENT_ISSUE = "comment_issue"
+    TRIAGE_ISSUES = "triage_issues"
+    VIEW_ISSUE_QUEUE = "view_issue_queue"
+    OPEN_CALL = "open_call"
+    ANSWER_CALL = "answer_call"
+    ENTER_OFFLINE_ANSWERS = "enter_offline_answers"
+    VIEW_CALL_ANSWERS = "view_call_answers"
 
 
 class Visibility(enum.StrEnum):
@@ -53,6 +63,9 @@ class Visibility(enum.StrEnum):
 EVERYONE = "everyone"
 SIGNED_IN = "signed_in"
 ADMIN = "admin"
+
+# Residents, merchants and council members raise issues, co-sign them and answer calls.
+PARTICIPANTS: frozenset[str] = frozenset({Role.RESIDENT, Role.MERCHANT, Role.MEMBER})
 
 # action -> who may do it. Roles are verified roles in the council the action concerns; the
 # administrator (街道管理员) sees and does everything.
@@ -85,6 +98,15 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.SUBMIT_EVIDENCE: frozenset({Role.MERCHANT}),
     Action.VERIFY_ACTION_ITEMS: frozenset({Role.SUPERVISOR}),
     Action.RECORD_INSPECTIONS: frozenset({Role.SUPERVISOR, Role.FACILITATOR}),
+    Action.SUBMIT_ISSUE: PARTICIPANTS,
+    Action.COSIGN_ISSUE: PARTICIPANTS,
+    Action.COMMENT_ISSUE: PARTICIPANTS | {Role.FACILITATOR, Role.SUPERVISOR},
+    Action.TRIAGE_ISSUES: frozenset({Role.FACILITATOR}),
+    Action.VIEW_ISSUE_QUEUE: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.OPEN_CALL: frozenset({Role.FACILITATOR}),
+    Action.ANSWER_CALL: PARTICIPANTS,
+    Action.ENTER_OFFLINE_ANSWERS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_CALL_ANSWERS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
 }
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})

@@ -46,6 +46,15 @@ NOTICES: Mapping[str, str] = {
     "minutes_correct": N_("更正纪要已起草"),
     "signed_in_meeting": N_("签到成功"),
     "speak_requested": N_("已申请发言，请等待主持人安排"),
+    "issue_submitted": N_("议题已提交，本议事会的成员可以附议，主持人会尽快受理"),
+    "issue_withdrawn": N_("议题已撤回"),
+    "issue_updated": N_("议题状态已更新"),
+    "issue_replied": N_("答复已记录"),
+    "cosigned": N_("已附议"),
+    "cosign_withdrawn": N_("已撤回附议"),
+    "call_opened": N_("征集已发起"),
+    "call_answered": N_("感谢参与，您的意见已提交"),
+    "offline_entered": N_("线下意见已录入"),
 }
 
 

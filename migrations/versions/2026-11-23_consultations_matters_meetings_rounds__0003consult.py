@@ -16,7 +16,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '0003consult'
-down_revision = '0001foundation'
+down_revision = '0002intake'
 branch_labels = None
 depends_on = None
 

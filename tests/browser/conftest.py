@@ -109,7 +109,9 @@ def sync_browser(playwright_instance: Playwright) -> Iterator[Browser]:
 async def browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
     """Playwright's async API, for tests that drive several phones at once."""
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
         yield launched
         await launched.close()
 

@@ -45,6 +45,7 @@ ALL = set(ACTORS)
 SIGNED = ALL - {"public"}
 STAFF = {"supervisor", "facilitator", "admin"}
 RUNS = {"facilitator", "admin"}
+PARTICIPATE = {"resident", "merchant", "member", "admin"}
 
 EXPECTED: dict[Action, set[str]] = {
     Action.CREATE_COUNCIL: {"admin"},
@@ -68,6 +69,16 @@ EXPECTED: dict[Action, set[str]] = {
     Action.SUBMIT_EVIDENCE: {"merchant", "admin"},
     Action.VERIFY_ACTION_ITEMS: {"supervisor", "admin"},
     Action.RECORD_INSPECTIONS: {"supervisor", "facilitator", "admin"},
+    # issue intake: residents, merchants and members take part; the facilitator triages
+    Action.SUBMIT_ISSUE: PARTICIPATE,
+    Action.COSIGN_ISSUE: PARTICIPATE,
+    Action.COMMENT_ISSUE: PARTICIPATE | STAFF,
+    Action.TRIAGE_ISSUES: RUNS,
+    Action.VIEW_ISSUE_QUEUE: STAFF,
+    Action.OPEN_CALL: RUNS,
+    Action.ANSWER_CALL: PARTICIPATE,
+    Action.ENTER_OFFLINE_ANSWERS: RUNS,
+    Action.VIEW_CALL_ANSWERS: STAFF,
 }
 
 

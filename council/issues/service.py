@@ -1,0 +1,913 @@
+"""Issues: submit, co-sign, comment, triage, merge, refer; the reads their pages need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from council.accounts.models import Person
+from council.audit import service as audit
+from council.councils.models import (
+    ClaimStatus,
+    Constituency,
+    ConstituencyKind,
+    Council,
+    Membership,
+    Role,
+    Shop,
+    ShopRepresentative,
+)
+from council.councils.permissions import Action, Actor, Visibility, can, can_see
+from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
+from council.files import service as files
+from council.files.images import CleanImage
+from council.files.storage import Storage
+from council.i18n import _
+from council.issues import workflow
+from council.issues.models import (
+    IntakeSettings,
+    Issue,
+    IssueComment,
+    IssueCosign,
+    IssueEvent,
+    Notification,
+)
+from council.issues.schemas import (
+    CommentForm,
+    IntakeSettingsForm,
+    IssueForm,
+    ReplyForm,
+    TransitionForm,
+)
+from council.issues.workflow import IssueKind, IssueStatus
+
+FILE_PARENT = "issue"
+ROLE_PREFIX = {Role.RESIDENT: "居民", Role.MERCHANT: "商户", Role.MEMBER: "议事会成员"}
+
+
+def visibility_of(issue: Issue) -> Visibility:
+    """Waiting issues stay inside the council; decided ones are public; withdrawn, private."""
+    if issue.status in workflow.PUBLIC:
+        return Visibility.PUBLIC
+    if issue.status is IssueStatus.WITHDRAWN:
+        return Visibility.OWNER
+    return Visibility.COUNCIL
+
+
+def mask(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+def link(council: Council, issue: Issue) -> str:
+    return f"/c/{council.slug}/issues/{issue.id}"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+async def intake_settings(
+    db: AsyncSession, council_id: UUID, *, lock: bool = False
+) -> IntakeSettings:
+    """This council's settings row, created with defaults on first use.
+
+    ``lock`` takes it FOR UPDATE: numbering a new issue queues on this row.
+    """
+    stmt = sa.select(IntakeSettings).where(IntakeSettings.council_id == council_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = await db.scalar(stmt)
+    if row is None:
+        row = IntakeSettings(council_id=council_id)
+        try:
+            async with db.begin_nested():
+                db.add(row)
+                await db.flush()
+        except IntegrityError:
+            row = (await db.execute(stmt)).scalar_one()
+    return row
+
+
+async def update_settings(
+    db: AsyncSession, actor: Actor, council: Council, form: IntakeSettingsForm, now: dt.datetime
+) -> None:
+    if not can(actor, Action.EDIT_SETTINGS, council.id):
+        raise NotAllowed(_("只有主持人可以修改议题设置"))
+    categories = [c.strip()[:60] for c in form.categories.splitlines() if c.strip()]
+    if not categories:
+        raise FormInvalid({"categories": _("至少填写一个类别")}, {"categories": form.categories})
+    row = await intake_settings(db, council.id, lock=True)
+    row.cosign_threshold = form.cosign_threshold
+    row.categories = "\n".join(dict.fromkeys(categories))
+    await audit.record(
+        db,
+        council_id=council.id,
+        actor_id=actor.person_id,
+        actor_label=actor.display_name,
+        action="issue.settings_changed",
+        object_type="council",
+        object_id=council.id,
+        summary={"cosign_threshold": row.cosign_threshold, "categories": categories},
+        at=now,
+    )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+async def get_visible(
+    db: AsyncSession, actor: Actor, council: Council, issue_id: UUID, *, lock: bool = False
+) -> Issue:
+    """The issue if this person may see it; a forbidden one is reported missing (404)."""
+    stmt = sa.select(Issue).where(Issue.id == issue_id, Issue.council_id == council.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    issue = await db.scalar(stmt)
+    if issue is None or not can_see(
+        actor, visibility_of(issue), council.id, owner_id=issue.submitter_id
+    ):
+        raise NotFound(_("找不到这个议题"))
+    return issue
+
+
+async def cosign_counts(db: AsyncSession, issue_ids: Iterable[UUID]) -> dict[UUID, int]:
+    ids = list(issue_ids)
+    if not ids:
+        return {}
+    rows = await db.execute(
+        sa.select(IssueCosign.issue_id, sa.func.count(IssueCosign.id))
+        .where(IssueCosign.issue_id.in_(ids))
+        .group_by(IssueCosign.issue_id)
+    )
+    counts = dict.fromkeys(ids, 0)
+    counts.update({issue_id: int(n) for issue_id, n in rows})
+    return counts
+
+
+def _cosign_count_column() -> Any:
+    return (
+        sa.select(sa.func.count(IssueCosign.id))
+        .where(IssueCosign.issue_id == Issue.id)
+        .correlate(Issue)
+        .scalar_subquery()
+    )
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    issue: Issue
+    cosigns: int
+    submitter: str  # as the public may see it
+
+
+async def _submitter_labels(db: AsyncSession, issues: Sequence[Issue]) -> dict[UUID, str]:
+    people = (
+        {
+            p.id: p
+            for p in (
+                await db.execute(
+                    sa.select(Person).where(Person.id.in_({i.submitter_id for i in issues}))
+                )
+            ).scalars()
+        }
+        if issues
+        else {}
+    )
+    shop_ids = {i.shop_id for i in issues if i.shop_id}
+    shops = (
+        {
+            s.id: s
+            for s in (await db.execute(sa.select(Shop).where(Shop.id.in_(shop_ids)))).scalars()
+        }
+        if shop_ids
+        else {}
+    )
+    labels = {}
+    for issue in issues:
+        person = people.get(issue.submitter_id)
+        labels[issue.id] = public_label(issue, person, shops.get(issue.shop_id))  # type: ignore[arg-type]
+    return labels
+
+
+def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
+    """居民 张** or 商户 1 号 老王烧烤: the only way a submitter appears in public."""
+    if issue.kind is IssueKind.PROPOSAL and shop is not None:
+        return _("商户 %(number)s 号 %(name)s", number=shop.number, name=shop.name)
+    name = person.display_name if person else _("（已注销）")
+    prefix = _(ROLE_PREFIX.get(issue.submitter_role, "居民"))
+    return f"{prefix} {mask(name) if issue.masked else name}"
+
+
+async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
+    results = (await db.execute(stmt)).all()
+    issues = [r[0] for r in results]
+    labels = await _submitter_labels(db, issues)
+    return [IssueRow(r[0], int(r[1]), labels[r[0].id]) for r in results]
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def public_list(
+    db: AsyncSession,
+    council: Council,
+    *,
+    status: IssueStatus | None = None,
+    category: str = "",
+    q: str = "",
+    limit: int = 200,
+) -> list[IssueRow]:
+    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
+    count = _cosign_count_column()
+    stmt = (
+        sa.select(Issue, count)
+        .where(Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC))
+        .order_by(Issue.submitted_at.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        stmt = stmt.where(Issue.status == status)
+    if category:
+        stmt = stmt.where(Issue.category == category)
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
+        )
+    return await _rows(db, stmt)
+
+
+QUEUE_SORTS = {
+    "cosigns": "附议多的在前",
+    "oldest": "等待最久的在前",
+    "newest": "最新提交的在前",
+}
+QUEUE_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.TRIAGE, IssueStatus.REFERRED)
+
+
+async def queue(
+    db: AsyncSession,
+    council: Council,
+    *,
+    statuses: Sequence[IssueStatus] = QUEUE_STATUSES,
+    category: str = "",
+    kind: IssueKind | None = None,
+    sort: str = "cosigns",
+) -> list[IssueRow]:
+    """The facilitator's work list. ``sort`` must be a key of QUEUE_SORTS (checked here too)."""
+    count = _cosign_count_column()
+    order = {
+        "cosigns": (count.desc(), Issue.submitted_at.asc()),
+        "oldest": (Issue.submitted_at.asc(),),
+        "newest": (Issue.submitted_at.desc(),),
+    }[sort if sort in QUEUE_SORTS else "cosigns"]
+    stmt = (
+        sa.select(Issue, count)
+        .where(Issue.council_id == council.id, Issue.status.in_(list(statuses)))
+        .order_by(*order)
+    )
+    if category:
+        stmt = stmt.where(Issue.category == category)
+    if kind is not None:
+        stmt = stmt.where(Issue.kind == kind)
+    return await _rows(db, stmt)
+
+
+async def timeline(db: AsyncSession, issue: Issue) -> list[tuple[IssueEvent, Issue | None]]:
+    events = (
+        await db.execute(
+            sa.select(IssueEvent)
+            .where(IssueEvent.issue_id == issue.id)
+            .order_by(IssueEvent.at, IssueEvent.created_at)
+        )
+    ).scalars()
+    events = list(events)
+    others = {e.other_issue_id for e in events if e.other_issue_id}
+    by_id = (
+        {
+            i.id: i
+            for i in (await db.execute(sa.select(Issue).where(Issue.id.in_(others)))).scalars()
+        }
+        if others
+        else {}
+    )
+    return [(e, by_id.get(e.other_issue_id)) for e in events]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    comment: IssueComment
+    author: str
+    replies: list[tuple[IssueComment, str]]
+
+
+async def comments(db: AsyncSession, issue: Issue) -> list[CommentRow]:
+    rows = (
+        await db.execute(
+            sa.select(IssueComment, Person.display_name)
+            .join(Person, Person.id == IssueComment.author_id)
+            .where(IssueComment.issue_id == issue.id)
+            .order_by(IssueComment.created_at)
+        )
+    ).all()
+    replies: dict[UUID, list[tuple[IssueComment, str]]] = {}
+    for c, name in rows:
+        if c.parent_id:
+            replies.setdefault(c.parent_id, []).append((c, name))
+    return [CommentRow(c, name, replies.get(c.id, [])) for c, name in rows if not c.parent_id]
+
+
+async def has_cosigned(db: AsyncSession, issue: Issue, person_id: UUID | None) -> bool:
+    if person_id is None:
+        return False
+    found = await db.scalar(
+        sa.select(IssueCosign.id).where(
+            IssueCosign.issue_id == issue.id, IssueCosign.person_id == person_id
+        )
+    )
+    return found is not None
+
+
+async def departments(db: AsyncSession, council_id: UUID) -> list[Constituency]:
+    return list(
+        (
+            await db.execute(
+                sa.select(Constituency)
+                .where(
+                    Constituency.council_id == council_id,
+                    Constituency.kind == ConstituencyKind.DEPARTMENT,
+                )
+                .order_by(Constituency.position)
+            )
+        ).scalars()
+    )
+
+
+async def department_seats(db: AsyncSession, council_id: UUID) -> list[tuple[Membership, Person]]:
+    """The people seated for departments (城管, 环保…): where issues are referred to."""
+    rows = await db.execute(
+        sa.select(Membership, Person)
+        .join(Person, Person.id == Membership.person_id)
+        .join(Constituency, Constituency.id == Membership.constituency_id)
+        .where(
+            Membership.council_id == council_id,
+            Membership.status == ClaimStatus.VERIFIED,
+            Constituency.kind == ConstituencyKind.DEPARTMENT,
+        )
+        .order_by(Person.display_name)
+    )
+    return [(m, p) for m, p in rows]
+
+
+async def my_shops(db: AsyncSession, council_id: UUID, person_id: UUID | None) -> list[Shop]:
+    if person_id is None:
+        return []
+    return list(
+        (
+            await db.execute(
+                sa.select(Shop)
+                .join(ShopRepresentative, ShopRepresentative.shop_id == Shop.id)
+                .where(
+                    Shop.council_id == council_id,
+                    ShopRepresentative.person_id == person_id,
+                    ShopRepresentative.status == ClaimStatus.VERIFIED,
+                )
+                .order_by(Shop.number)
+            )
+        ).scalars()
+    )
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+async def _event(
+    db: AsyncSession,
+    issue: Issue,
+    kind: str,
+    actor_id: UUID | None,
+    actor_label: str,
+    now: dt.datetime,
+    *,
+    from_status: IssueStatus | None = None,
+    note: str = "",
+    other: Issue | None = None,
+) -> IssueEvent:
+    event = IssueEvent(
+        council_id=issue.council_id,
+        issue_id=issue.id,
+        kind=kind,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        at=now,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note,
+        other_issue_id=other.id if other else None,
+    )
+    db.add(event)
+    return event
+
+
+async def _audit(
+    db: AsyncSession,
+    issue: Issue,
+    action: str,
+    actor_id: UUID | None,
+    actor_label: str,
+    now: dt.datetime,
+    **summary: Any,
+) -> None:
+    await audit.record(
+        db,
+        council_id=issue.council_id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type="issue",
+        object_id=issue.id,
+        summary={"number": issue.number, "status": issue.status.value, **summary},
+        at=now,
+    )
+
+
+async def _notify(
+    db: AsyncSession, council: Council, issue: Issue, text: str, *, skip: UUID | None
+) -> None:
+    """Tell the submitter and every co-signer (not the person who made the change)."""
+    cosigners = (
+        await db.execute(sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == issue.id))
+    ).scalars()
+    people = dict.fromkeys([issue.submitter_id, *cosigners])
+    for person_id in people:
+        if person_id != skip:
+            db.add(
+                Notification(
+                    council_id=council.id,
+                    person_id=person_id,
+                    text=text[:300],
+                    link=link(council, issue),
+                )
+            )
+
+
+def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind) -> Role:
+    roles = actor.roles_in(council_id)
+    if kind is IssueKind.PROPOSAL:
+        return Role.MERCHANT
+    for role in (Role.RESIDENT, Role.MERCHANT, Role.MEMBER):
+        if role in roles:
+            return role
+    return Role.RESIDENT
+
+
+async def submit(
+    db: AsyncSession,
+    storage: Storage,
+    actor: Actor,
+    council: Council,
+    form: IssueForm,
+    images: Sequence[CleanImage],
+    *,
+    upload_limit: int,
+    now: dt.datetime,
+) -> Issue:
+    if not can(actor, Action.SUBMIT_ISSUE, council.id) or actor.person_id is None:
+        raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以提交议题"))
+    settings = await intake_settings(db, council.id, lock=True)
+    values = {
+        "title": form.title,
+        "body": form.body,
+        "category": form.category,
+        "place": form.place,
+        "kind": form.kind.value,
+        "shop_number": form.shop_number,
+        "masked": form.masked,
+    }
+    errors = {}
+    if form.category not in settings.category_list:
+        errors["category"] = _("请从列表中选择类别")
+    shop = None
+    if form.kind is IssueKind.PROPOSAL:
+        shops = {s.number: s for s in await my_shops(db, council.id, actor.person_id)}
+        shop = shops.get(form.shop_number)
+        if shop is None:
+            errors["shop_number"] = _("提议须以您已核实代表的店铺名义提交")
+    if errors:
+        raise FormInvalid(errors, values)
+    await files.check_quota(db, actor.person_id, len(images), upload_limit, now)
+    settings.last_number += 1
+    issue = Issue(
+        council_id=council.id,
+        number=settings.last_number,
+        kind=form.kind,
+        status=IssueStatus.SUBMITTED,
+        title=form.title,
+        body=form.body,
+        category=form.category,
+        place=form.place,
+        submitter_id=actor.person_id,
+        submitter_role=_submitter_role(actor, council.id, form.kind),
+        # A proposal is made in the shop's name (DOMAIN rule 21): never masked.
+        masked=bool(form.masked) and form.kind is IssueKind.ISSUE,
+        shop_id=shop.id if shop else None,
+        submitted_at=now,
+    )
+    db.add(issue)
+    await db.flush()
+    if images:
+        await files.attach(
+            db,
+            storage,
+            images,
+            parent=files.Parent(council.id, FILE_PARENT, issue.id),
+            owner_id=actor.person_id,
+            visibility=visibility_of(issue),
+            now=now,
+        )
+    label = public_label(issue, await db.get(Person, actor.person_id), shop)
+    await _event(db, issue, "submitted", actor.person_id, label, now)
+    await _audit(
+        db,
+        issue,
+        "issue.submitted",
+        actor.person_id,
+        label,
+        now,
+        kind=issue.kind.value,
+        photos=len(images),
+    )
+    return issue
+
+
+async def cosign(
+    db: AsyncSession, actor: Actor, council: Council, issue_id: UUID, now: dt.datetime
+) -> int:
+    """附议 once per person; returns the new count. The unique constraint has the last word."""
+    issue = await get_visible(db, actor, council, issue_id, lock=True)
+    if not can(actor, Action.COSIGN_ISSUE, council.id) or actor.person_id is None:
+        raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以附议"))
+    if issue.status not in workflow.OPEN:
+        raise Conflict(_("这个议题已%(s)s，不再接受附议", s=workflow.label(issue.status)))
+    if issue.submitter_id == actor.person_id:
+        raise Conflict(_("不能附议自己提交的议题"))
+    already = Conflict(_("您已附议过这个议题，每人只能附议一次"))
+    if await has_cosigned(db, issue, actor.person_id):
+        raise already
+    try:
+        async with db.begin_nested():
+            db.add(IssueCosign(council_id=council.id, issue_id=issue.id, person_id=actor.person_id))
+            await db.flush()
+    except IntegrityError as exc:
+        raise already from exc
+    count = (await cosign_counts(db, [issue.id]))[issue.id]
+    label = mask(actor.display_name)
+    await _audit(db, issue, "issue.cosigned", actor.person_id, label, now, cosigns=count)
+    threshold = (await intake_settings(db, council.id)).cosign_threshold
+    if count >= threshold and issue.flagged_at is None:
+        issue.flagged_at = now
+        note = _("附议达到 %(n)s 人，提请主持人关注", n=threshold)
+        await _event(db, issue, "flagged", None, _("系统"), now, note=note)
+        await _audit(db, issue, "issue.flagged", None, _("系统"), now, cosigns=count)
+    return count
+
+
+async def withdraw_cosign(
+    db: AsyncSession, actor: Actor, council: Council, issue_id: UUID, now: dt.datetime
+) -> None:
+    issue = await get_visible(db, actor, council, issue_id, lock=True)
+    if issue.status not in workflow.OPEN:
+        raise Conflict(_("这个议题已%(s)s，附议不能再撤回", s=workflow.label(issue.status)))
+    result = await db.execute(
+        sa.delete(IssueCosign).where(
+            IssueCosign.issue_id == issue.id, IssueCosign.person_id == actor.person_id
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(_("您没有附议过这个议题"))
+    await _audit(
+        db, issue, "issue.cosign_withdrawn", actor.person_id, mask(actor.display_name), now
+    )
+
+
+async def withdraw(
+    db: AsyncSession, actor: Actor, council: Council, issue_id: UUID, now: dt.datetime
+) -> Issue:
+    issue = await get_visible(db, actor, council, issue_id, lock=True)
+    if issue.submitter_id != actor.person_id:
+        raise NotAllowed(_("只有提交人可以撤回议题"))
+    before = issue.status
+    issue.status = workflow.advance(
+        workflow.Facts(status=before, kind=issue.kind), IssueStatus.WITHDRAWN
+    )
+    issue.closed_at = now
+    await files.set_visibility(db, FILE_PARENT, [issue.id], visibility_of(issue))
+    label = public_label(issue, await db.get(Person, actor.person_id), None)
+    await _event(db, issue, "withdrawn", actor.person_id, label, now, from_status=before)
+    await _audit(db, issue, "issue.withdrawn", actor.person_id, label, now)
+    return issue
+
+
+async def _merge_target(db: AsyncSession, council: Council, value: str) -> Issue | None:
+    digits = value.strip().lstrip("#＃").strip()
+    if not digits.isdigit() or not 0 < int(digits) < 10**9:
+        return None
+    number = int(digits)
+    stmt = (
+        sa.select(Issue)
+        .where(Issue.council_id == council.id, Issue.number == number)
+        .with_for_update()
+    )
+    return await db.scalar(stmt)
+
+
+async def _department(db: AsyncSession, council: Council, value: str) -> Constituency | None:
+    try:
+        wanted = UUID(value)
+    except ValueError:
+        return None
+    return await db.scalar(
+        sa.select(Constituency).where(
+            Constituency.id == wanted,
+            Constituency.council_id == council.id,
+            Constituency.kind == ConstituencyKind.DEPARTMENT,
+        )
+    )
+
+
+async def _carry_cosigns(db: AsyncSession, source: Issue, target: Issue) -> int:
+    """Co-signers (and the submitter) of ``source`` support ``target``: each person once."""
+    supporters = set(
+        (
+            await db.execute(
+                sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == source.id)
+            )
+        ).scalars()
+    )
+    supporters.add(source.submitter_id)
+    present = set(
+        (
+            await db.execute(
+                sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == target.id)
+            )
+        ).scalars()
+    )
+    new = supporters - present - {target.submitter_id}
+    for person_id in sorted(new):
+        db.add(
+            IssueCosign(
+                council_id=target.council_id,
+                issue_id=target.id,
+                person_id=person_id,
+                carried_from_id=source.id,
+            )
+        )
+    await db.flush()
+    return len(new)
+
+
+EVENT_OF = {
+    IssueStatus.TRIAGE: "triaged",
+    IssueStatus.ACCEPTED: "accepted",
+    IssueStatus.MERGED: "merged",
+    IssueStatus.REFERRED: "referred",
+    IssueStatus.VERIFIED: "verified",
+    IssueStatus.REJECTED: "rejected",
+    IssueStatus.CLOSED: "closed",
+}
+
+
+async def transition(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue_id: UUID,
+    form: TransitionForm,
+    now: dt.datetime,
+) -> Issue:
+    """A facilitator's triage decision, through the state machine; refused moves change nothing."""
+    issue = await get_visible(db, actor, council, issue_id, lock=True)
+    if not can(actor, Action.TRIAGE_ISSUES, council.id):
+        raise NotAllowed(_("只有主持人可以受理和处理议题"))
+    if form.to is IssueStatus.WITHDRAWN:
+        raise NotAllowed(_("只有提交人可以撤回议题"))
+    target = department = None
+    if form.to is IssueStatus.MERGED:
+        target = await _merge_target(db, council, form.target_number)
+    if form.to is IssueStatus.REFERRED:
+        department = await _department(db, council, form.department_id)
+    reason = form.reason.strip()
+    facts = workflow.Facts(
+        status=issue.status,
+        kind=issue.kind,
+        reason=reason,
+        department_chosen=department is not None,
+        reply_recorded=bool(issue.department_reply),
+        merge_target_found=target is not None,
+        merge_target_is_self=target is not None and target.id == issue.id,
+        merge_target_status=target.status if target is not None else None,
+    )
+    before = issue.status
+    issue.status = workflow.advance(facts, form.to)
+    summary: dict[str, Any] = {"from": before.value}
+    if reason:
+        summary["reason"] = reason
+    if form.to in (IssueStatus.ACCEPTED, IssueStatus.REJECTED):
+        issue.public_reason = reason
+        issue.decided_at = now
+    elif form.to is IssueStatus.MERGED and target is not None:
+        issue.merged_into_id = target.id
+        issue.decided_at = now
+        carried = await _carry_cosigns(db, issue, target)
+        summary.update(into=target.number, carried=carried)
+        await _event(
+            db,
+            target,
+            "merged_from",
+            actor.person_id,
+            actor.display_name,
+            now,
+            note=reason,
+            other=issue,
+        )
+    elif form.to is IssueStatus.REFERRED and department is not None:
+        issue.department_id = department.id
+        issue.decided_at = now
+        summary["department"] = department.name
+        reason = reason or _("转办至%(d)s", d=department.name)
+    elif form.to is IssueStatus.CLOSED:
+        issue.closed_at = now
+    await files.set_visibility(db, FILE_PARENT, [issue.id], visibility_of(issue))
+    await _event(
+        db,
+        issue,
+        EVENT_OF[form.to],
+        actor.person_id,
+        actor.display_name,
+        now,
+        from_status=before,
+        note=reason,
+        other=target,
+    )
+    await _audit(
+        db, issue, f"issue.{EVENT_OF[form.to]}", actor.person_id, actor.display_name, now, **summary
+    )
+    text = _(
+        "议题 #%(n)s「%(t)s」状态更新为：%(s)s",
+        n=issue.number,
+        t=issue.title,
+        s=workflow.label(issue.status),
+    )
+    await _notify(db, council, issue, text, skip=actor.person_id)
+    return issue
+
+
+async def may_reply(db: AsyncSession, actor: Actor, council: Council, issue: Issue) -> bool:
+    """The facilitator, or a person seated for the department the issue was referred to."""
+    if can(actor, Action.TRIAGE_ISSUES, council.id):
+        return True
+    if issue.department_id is None or actor.person_id is None:
+        return False
+    seat = await db.scalar(
+        sa.select(Membership.id).where(
+            Membership.council_id == council.id,
+            Membership.person_id == actor.person_id,
+            Membership.constituency_id == issue.department_id,
+            Membership.status == ClaimStatus.VERIFIED,
+        )
+    )
+    return seat is not None
+
+
+async def reply(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue_id: UUID,
+    form: ReplyForm,
+    now: dt.datetime,
+) -> Issue:
+    """The department's reply to a referred issue, recorded and shown in public."""
+    issue = await get_visible(db, actor, council, issue_id, lock=True)
+    if not await may_reply(db, actor, council, issue):
+        raise NotAllowed(_("只有受理转办的职能部门或主持人可以答复"))
+    if issue.status is not IssueStatus.REFERRED:
+        raise Conflict(
+            _("只有“已转办”的议题可以答复，当前为“%(s)s”", s=workflow.label(issue.status))
+        )
+    issue.department_reply = form.reply
+    issue.replied_at = now
+    await _event(db, issue, "replied", actor.person_id, actor.display_name, now, note=form.reply)
+    await _audit(db, issue, "issue.replied", actor.person_id, actor.display_name, now)
+    text = _("议题 #%(n)s「%(t)s」收到职能部门答复", n=issue.number, t=issue.title)
+    await _notify(db, council, issue, text, skip=actor.person_id)
+    return issue
+
+
+async def comment(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue_id: UUID,
+    form: CommentForm,
+    now: dt.datetime,
+) -> IssueComment:
+    issue = await get_visible(db, actor, council, issue_id)
+    if not can(actor, Action.COMMENT_ISSUE, council.id) or actor.person_id is None:
+        raise NotAllowed(_("只有本议事会已核实的成员可以评论"))
+    if issue.status is IssueStatus.WITHDRAWN:
+        raise Conflict(_("议题已撤回，不能再评论"))
+    parent_id = None
+    if form.parent_id:
+        try:
+            wanted = UUID(form.parent_id)
+        except ValueError:
+            wanted = None
+        parent = (
+            await db.scalar(
+                sa.select(IssueComment).where(
+                    IssueComment.id == wanted, IssueComment.issue_id == issue.id
+                )
+            )
+            if wanted
+            else None
+        )
+        if parent is None:
+            raise NotFound(_("找不到要回复的评论"))
+        parent_id = parent.parent_id or parent.id  # replies stay one level deep
+    row = IssueComment(
+        council_id=council.id,
+        issue_id=issue.id,
+        author_id=actor.person_id,
+        parent_id=parent_id,
+        body=form.body,
+    )
+    db.add(row)
+    await db.flush()
+    return row
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+async def notifications(
+    db: AsyncSession, person_id: UUID, now: dt.datetime, *, limit: int = 100
+) -> list[tuple[Notification, bool]]:
+    """The latest notifications, each with whether it was unread; all are marked read."""
+    rows = list(
+        (
+            await db.execute(
+                sa.select(Notification)
+                .where(Notification.person_id == person_id)
+                .order_by(Notification.created_at.desc())
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    result = [(n, n.read_at is None) for n in rows]
+    await db.execute(
+        sa.update(Notification)
+        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return result
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthStats:
+    month: str
+    by_status: dict[IssueStatus, int]
+    by_category: dict[str, int]
+    total: int
+
+
+async def monthly_stats(db: AsyncSession, council: Council) -> list[MonthStats]:
+    """Public issues counted per month of submission (council time), by status and category."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(council.timezone)
+    rows = await db.execute(
+        sa.select(Issue.submitted_at, Issue.status, Issue.category).where(
+            Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC)
+        )
+    )
+    months: dict[str, tuple[dict[IssueStatus, int], dict[str, int]]] = {}
+    for submitted_at, status, category in rows:
+        key = submitted_at.astimezone(zone).strftime("%Y-%m")
+        by_status, by_category = months.setdefault(key, ({}, {}))
+        by_status[status] = by_status.get(status, 0) + 1
+        by_category[category] = by_category.get(category, 0) + 1
+    return [
+        MonthStats(m, s, c, sum(s.values())) for m, (s, c) in sorted(months.items(), reverse=True)
+    ]

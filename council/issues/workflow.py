@@ -1,0 +1,174 @@
+"""The triage state machine of an issue. Pure: no Litestar, no SQLAlchemy.
+
+A table maps each allowed (from, to) move to a gate: a function of a frozen snapshot of
+facts that returns the reasons blocking the move (empty: allowed). The service loads the
+facts, calls ``advance``, persists and writes the audit entry.
+
+    已提交 ─受理─► 受理中 ─┬─► 已立项 ──────────────► 已办结
+                           ├─► 已合并 (into another open issue)
+                           ├─► 已转办 ─(答复)─► 已核实 ─► 已办结   (no close without 核实)
+                           └─► 不予受理 (public reason) ───► 已办结
+    已提交 / 受理中 ─撤回─► 已撤回 (by the submitter)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from council.errors import TransitionRefused
+from council.i18n import _
+
+
+class IssueStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    TRIAGE = "triage"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    REFERRED = "referred"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class IssueKind(enum.StrEnum):
+    ISSUE = "issue"  # 诉求
+    PROPOSAL = "proposal"  # 提议 (a merchant, for a shop)
+
+
+STATUS_LABELS: Mapping[IssueStatus, str] = {
+    IssueStatus.SUBMITTED: "已提交",
+    IssueStatus.TRIAGE: "受理中",
+    IssueStatus.ACCEPTED: "已立项",
+    IssueStatus.MERGED: "已合并",
+    IssueStatus.REFERRED: "已转办",
+    IssueStatus.VERIFIED: "已核实",
+    IssueStatus.REJECTED: "不予受理",
+    IssueStatus.CLOSED: "已办结",
+    IssueStatus.WITHDRAWN: "已撤回",
+}
+
+# Waiting for the facilitator: seen only inside the council, open to co-signs.
+OPEN = frozenset({IssueStatus.SUBMITTED, IssueStatus.TRIAGE})
+# Decided: public with their timeline (the submitter's contact details never are).
+PUBLIC = frozenset(
+    {
+        IssueStatus.ACCEPTED,
+        IssueStatus.MERGED,
+        IssueStatus.REFERRED,
+        IssueStatus.VERIFIED,
+        IssueStatus.REJECTED,
+        IssueStatus.CLOSED,
+    }
+)
+# What another issue may be merged into: anything still alive.
+MERGE_TARGETS = frozenset(
+    {IssueStatus.SUBMITTED, IssueStatus.TRIAGE, IssueStatus.ACCEPTED, IssueStatus.REFERRED}
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the gates may look at, gathered by the service before a move."""
+
+    status: IssueStatus
+    kind: IssueKind = IssueKind.ISSUE
+    reason: str = ""  # public reason / note given with the move
+    department_chosen: bool = False  # 转办: a department seat of this council was chosen
+    reply_recorded: bool = False  # 转办: the department's reply is on record
+    merge_target_found: bool = False
+    merge_target_is_self: bool = False
+    merge_target_status: IssueStatus | None = None
+
+
+Gate = Callable[[Facts], list[str]]
+
+
+def _always(_facts: Facts) -> list[str]:
+    return []
+
+
+def _accept(facts: Facts) -> list[str]:
+    # DOMAIN rule 21: an agenda proposal is accepted or rejected with a reason.
+    if facts.kind is IssueKind.PROPOSAL and not facts.reason:
+        return [_("立项商户提议须写明理由")]
+    return []
+
+
+def _merge(facts: Facts) -> list[str]:
+    if not facts.merge_target_found:
+        return [_("找不到要合并到的议题，请填写本议事会的议题编号")]
+    if facts.merge_target_is_self:
+        return [_("不能把议题合并到它自己")]
+    if facts.merge_target_status not in MERGE_TARGETS:
+        label = (
+            STATUS_LABELS.get(facts.merge_target_status, "") if facts.merge_target_status else ""
+        )
+        return [_("只能合并到仍在办理的议题，目标议题%(s)s", s=label)]
+    return []
+
+
+def _refer(facts: Facts) -> list[str]:
+    return [] if facts.department_chosen else [_("转办须选择本议事会的职能部门")]
+
+
+def _reject(facts: Facts) -> list[str]:
+    return [] if facts.reason else [_("不予受理须写明公开理由")]
+
+
+def _verify(facts: Facts) -> list[str]:
+    reasons = []
+    if not facts.reply_recorded:
+        reasons.append(_("职能部门尚未答复，不能核实"))
+    if not facts.reason:
+        reasons.append(_("核实须写明核实情况"))
+    return reasons
+
+
+TRANSITIONS: Mapping[tuple[IssueStatus, IssueStatus], Gate] = {
+    (IssueStatus.SUBMITTED, IssueStatus.TRIAGE): _always,
+    (IssueStatus.TRIAGE, IssueStatus.ACCEPTED): _accept,
+    (IssueStatus.TRIAGE, IssueStatus.MERGED): _merge,
+    (IssueStatus.TRIAGE, IssueStatus.REFERRED): _refer,
+    (IssueStatus.TRIAGE, IssueStatus.REJECTED): _reject,
+    (IssueStatus.REFERRED, IssueStatus.VERIFIED): _verify,
+    (IssueStatus.VERIFIED, IssueStatus.CLOSED): _always,
+    (IssueStatus.ACCEPTED, IssueStatus.CLOSED): _always,
+    (IssueStatus.REJECTED, IssueStatus.CLOSED): _always,
+    (IssueStatus.SUBMITTED, IssueStatus.WITHDRAWN): _always,
+    (IssueStatus.TRIAGE, IssueStatus.WITHDRAWN): _always,
+}
+
+# Moves people try that the table refuses, with the rule in words.
+_EXPLAINED: Mapping[tuple[IssueStatus, IssueStatus], str] = {
+    (IssueStatus.REFERRED, IssueStatus.CLOSED): "转办的议题须先核实办理结果，才能办结",
+}
+
+
+def label(status: IssueStatus) -> str:
+    return _(STATUS_LABELS[status])
+
+
+def allowed_moves(status: IssueStatus) -> list[IssueStatus]:
+    return [to for (frm, to) in TRANSITIONS if frm is status]
+
+
+def blocking(facts: Facts, to: IssueStatus) -> list[str]:
+    """The reasons the move is refused; empty when it may go ahead."""
+    gate = TRANSITIONS.get((facts.status, to))
+    if gate is None:
+        explained = _EXPLAINED.get((facts.status, to))
+        if explained:
+            return [_(explained)]
+        return [_("“%(a)s”的议题不能改为“%(b)s”", a=label(facts.status), b=label(to))]
+    return gate(facts)
+
+
+def advance(facts: Facts, to: IssueStatus) -> IssueStatus:
+    """The new status, or TransitionRefused naming every reason."""
+    reasons = blocking(facts, to)
+    if reasons:
+        raise TransitionRefused("；".join(reasons), reasons)
+    return to

@@ -1,0 +1,116 @@
+"""The triage state machine, move by move (pure: no app, no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from council.errors import TransitionRefused
+from council.issues import workflow
+from council.issues.workflow import Facts, IssueKind
+from council.issues.workflow import IssueStatus as S
+
+# (from, to, facts beyond the status) for every move the table allows, with facts that pass.
+ALLOWED = [
+    (S.SUBMITTED, S.TRIAGE, {}),
+    (S.TRIAGE, S.ACCEPTED, {}),
+    (S.TRIAGE, S.MERGED, {"merge_target_found": True, "merge_target_status": S.TRIAGE}),
+    (S.TRIAGE, S.REFERRED, {"department_chosen": True}),
+    (S.TRIAGE, S.REJECTED, {"reason": "不属于议事会议事范围"}),
+    (S.REFERRED, S.VERIFIED, {"reply_recorded": True, "reason": "现场查看已整改"}),
+    (S.VERIFIED, S.CLOSED, {}),
+    (S.ACCEPTED, S.CLOSED, {}),
+    (S.REJECTED, S.CLOSED, {}),
+    (S.SUBMITTED, S.WITHDRAWN, {}),
+    (S.TRIAGE, S.WITHDRAWN, {}),
+]
+
+
+@pytest.mark.parametrize(("frm", "to", "facts"), ALLOWED)
+def test_allowed_move(frm: S, to: S, facts: dict) -> None:
+    assert workflow.advance(Facts(status=frm, **facts), to) is to
+
+
+def test_the_table_is_exactly_the_allowed_moves() -> None:
+    assert set(workflow.TRANSITIONS) == {(frm, to) for frm, to, _ in ALLOWED}
+
+
+# Gates: the move exists but the facts do not allow it.
+REFUSED_BY_GATE = [
+    (S.TRIAGE, S.MERGED, {}, "找不到要合并到的议题"),
+    (
+        S.TRIAGE,
+        S.MERGED,
+        {"merge_target_found": True, "merge_target_is_self": True, "merge_target_status": S.TRIAGE},
+        "不能把议题合并到它自己",
+    ),
+    (
+        S.TRIAGE,
+        S.MERGED,
+        {"merge_target_found": True, "merge_target_status": S.CLOSED},
+        "只能合并到仍在办理的议题",
+    ),
+    (
+        S.TRIAGE,
+        S.MERGED,
+        {"merge_target_found": True, "merge_target_status": S.MERGED},
+        "只能合并到仍在办理的议题",
+    ),
+    (
+        S.TRIAGE,
+        S.MERGED,
+        {"merge_target_found": True, "merge_target_status": S.REJECTED},
+        "只能合并到仍在办理的议题",
+    ),
+    (S.TRIAGE, S.REFERRED, {}, "转办须选择本议事会的职能部门"),
+    (S.TRIAGE, S.REJECTED, {}, "不予受理须写明公开理由"),
+    (S.REFERRED, S.VERIFIED, {"reason": "已查看"}, "职能部门尚未答复"),
+    (S.REFERRED, S.VERIFIED, {"reply_recorded": True}, "核实须写明核实情况"),
+    (S.TRIAGE, S.ACCEPTED, {"kind": IssueKind.PROPOSAL}, "立项商户提议须写明理由"),
+]
+
+
+@pytest.mark.parametrize(("frm", "to", "facts", "message"), REFUSED_BY_GATE)
+def test_gate_refuses(frm: S, to: S, facts: dict, message: str) -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        workflow.advance(Facts(status=frm, **facts), to)
+    assert message in refused.value.message
+    assert refused.value.status_code == 409
+
+
+def test_R22_referred_issue_cannot_close_without_verification() -> None:
+    with pytest.raises(TransitionRefused, match="须先核实办理结果"):
+        workflow.advance(Facts(status=S.REFERRED, reply_recorded=True, reason="x"), S.CLOSED)
+
+
+def test_R21_proposal_accepted_with_reason() -> None:
+    facts = Facts(status=S.TRIAGE, kind=IssueKind.PROPOSAL, reason="列入下次议事会议程")
+    assert workflow.advance(facts, S.ACCEPTED) is S.ACCEPTED
+
+
+ALL_PAIRS = [(a, b) for a in S for b in S if (a, b) not in workflow.TRANSITIONS]
+
+
+@pytest.mark.parametrize(("frm", "to"), ALL_PAIRS)
+def test_every_move_outside_the_table_is_refused_in_chinese(frm: S, to: S) -> None:
+    facts = Facts(
+        status=frm,
+        reason="理由",
+        department_chosen=True,
+        reply_recorded=True,
+        merge_target_found=True,
+        merge_target_status=S.TRIAGE,
+    )
+    with pytest.raises(TransitionRefused) as refused:
+        workflow.advance(facts, to)
+    assert refused.value.message
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in refused.value.message)
+
+
+def test_no_move_leaves_a_final_state() -> None:
+    for final in (S.MERGED, S.CLOSED, S.WITHDRAWN):
+        assert workflow.allowed_moves(final) == []
+
+
+def test_public_and_open_states_do_not_overlap() -> None:
+    assert not workflow.PUBLIC & workflow.OPEN
+    assert S.WITHDRAWN not in workflow.PUBLIC | workflow.OPEN
