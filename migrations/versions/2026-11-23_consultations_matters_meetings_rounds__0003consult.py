@@ -69,37 +69,6 @@ def upgrade() -> None:
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_council_id'), ['council_id'], unique=False)
 
-    # stored_file belongs to the shared uploads module (council/files/, branch intake,
-    # migration 0002intake). It is created here only because this branch cherry-picked
-    # that module without its migration: keep one of the two when the branches merge.
-    op.create_table('stored_file',
-    sa.Column('id', sa.GUID(length=16), nullable=False),
-    sa.Column('council_id', sa.GUID(length=16), nullable=False),
-    sa.Column('owner_id', sa.GUID(length=16), nullable=True),
-    sa.Column('name', sa.String(length=32), nullable=False),
-    sa.Column('content_type', sa.String(length=60), nullable=False),
-    sa.Column('extension', sa.String(length=8), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('width', sa.Integer(), nullable=False),
-    sa.Column('height', sa.Integer(), nullable=False),
-    sa.Column('visibility', sa.Enum('public', 'council', 'staff', 'owner', name='visibility', native_enum=False, create_constraint=True, length=20), nullable=False),
-    sa.Column('parent_type', sa.String(length=40), nullable=False),
-    sa.Column('parent_id', sa.Uuid(), nullable=True),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTimeUTC(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTimeUTC(timezone=True), nullable=False),
-    sa.CheckConstraint('size > 0', name=op.f('ck_stored_file_size_positive')),
-    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_stored_file_council_id_council'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['owner_id'], ['person.id'], name=op.f('fk_stored_file_owner_id_person'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_file')),
-    sa.UniqueConstraint('name', name=op.f('uq_stored_file_name'))
-    )
-    with op.batch_alter_table('stored_file', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_stored_file_council_id'), ['council_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stored_file_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index('ix_stored_file_parent', ['parent_type', 'parent_id'], unique=False)
-
     op.create_table('consultation_round',
     sa.Column('id', sa.GUID(length=16), nullable=False),
     sa.Column('council_id', sa.GUID(length=16), nullable=False),
@@ -464,12 +433,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consultation_round_council_id'))
 
     op.drop_table('consultation_round')
-    with op.batch_alter_table('stored_file', schema=None) as batch_op:
-        batch_op.drop_index('ix_stored_file_parent')
-        batch_op.drop_index(batch_op.f('ix_stored_file_owner_id'))
-        batch_op.drop_index(batch_op.f('ix_stored_file_council_id'))
-
-    op.drop_table('stored_file')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_council_id'))
 
