@@ -88,17 +88,20 @@ async def get_by_slug(db: AsyncSession, slug: str) -> Council:
     return council
 
 
-async def require(db: AsyncSession, actor: Actor, slug: str, action: Action) -> Council:
-    """The council, if the actor may do ``action`` there.
+def check(actor: Actor, council: Council, action: Action, message: str | None = None) -> None:
+    """The one refusal rule: 404 to whoever may not see (like a wrong address), 403 with the
+    reason to the council's own people who see the page but may not do this."""
+    if can(actor, action, council.id):
+        return
+    if action.value.startswith("view_") or not actor.roles_in(council.id):
+        raise NotFound(_("找不到这个页面"))
+    raise NotAllowed(message or _("您在这个议事会没有此项权限"))
 
-    Pages one may not view are 404, exactly like a wrong address; an action refused to a
-    member of the council who can see the page is 403 with the reason.
-    """
+
+async def require(db: AsyncSession, actor: Actor, slug: str, action: Action) -> Council:
+    """The council at ``slug``, if the actor may do ``action`` there (see ``check``)."""
     council = await get_by_slug(db, slug)
-    if not can(actor, action, council.id):
-        if action.value.startswith("view_") or not actor.roles_in(council.id):
-            raise NotFound(_("找不到这个页面"))
-        raise NotAllowed(_("您在这个议事会没有此项权限"))
+    check(actor, council, action)
     return council
 
 
