@@ -277,7 +277,9 @@ async def test_status_change_notifies_submitter_and_cosigners(
         assert "夜间噪音扰民" in page and "受理中" in page
     db.expire_all()
     unread = await db.scalar(
-        sa.select(sa.func.count(Notification.id)).where(Notification.read_at.is_(None))
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.read_at.is_(None), Notification.link.endswith(str(issue_id))
+        )
     )
     await done(db)
     assert unread == 0  # both were read; the facilitator gets none for their own move
