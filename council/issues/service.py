@@ -770,6 +770,32 @@ async def transition(
     return issue
 
 
+BULK_LIMIT = 50
+
+
+async def bulk_triage(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue_ids: Sequence[UUID],
+    now: dt.datetime,
+) -> int:
+    """受理 several submitted issues at once: the one bulk move that needs no judgement.
+
+    All or nothing: one issue that may not move refuses the whole batch.
+    """
+    if not can(actor, Action.TRIAGE_ISSUES, council.id):
+        raise NotAllowed(_("只有主持人可以受理和处理议题"))
+    ids = list(dict.fromkeys(issue_ids))
+    if not ids:
+        raise FormInvalid({"issue_ids": _("请先勾选要受理的议题")})
+    if len(ids) > BULK_LIMIT:
+        raise FormInvalid({"issue_ids": _("一次最多受理 %(n)s 个议题", n=BULK_LIMIT)})
+    for issue_id in ids:
+        await transition(db, actor, council, issue_id, TransitionForm(to=IssueStatus.TRIAGE), now)
+    return len(ids)
+
+
 async def may_reply(db: AsyncSession, actor: Actor, council: Council, issue: Issue) -> bool:
     """The facilitator, or a person seated for the department the issue was referred to."""
     if can(actor, Action.TRIAGE_ISSUES, council.id):
