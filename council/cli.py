@@ -16,7 +16,7 @@ async def _load_demo_if_empty(app: Litestar) -> bool:
     async with config.get_session() as db:
         if not await loader.is_empty(db):
             return False
-        await loader.load(db, app.state.clock.now())
+        await loader.load(db, app.state.clock.now(), app.state.storage)
         await db.commit()
     await config.get_engine().dispose()
     return True

@@ -22,7 +22,8 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, data
+from council.demo import consultation, data, intake
+from council.files.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ async def is_empty(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(sa.func.count(Council.id))) == 0
 
 
-async def load(db: AsyncSession, now: dt.datetime) -> Council:
+async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = None) -> Council:
+    """``storage`` receives the demo issues' photos; without one they have none."""
     # One salted hash serves every demo account: they share the printed demo password.
     password_hash = hash_password(data.DEMO_PASSWORD)
     people: dict[str, Person] = {}
@@ -111,6 +113,7 @@ async def load(db: AsyncSession, now: dt.datetime) -> Council:
             db, facilitator, council, MemberForm(login=login, role=Role.RESIDENT, title=title), now
         )
     await _verify_shop_representatives(db, facilitator, council, people, now)
+    await intake.load(db, council, now, storage)
     await consultation.load(db, council, facilitator, now)
     return council
 

@@ -193,6 +193,29 @@ class IssueController(Controller):
             await _queue_context(db_session, council, status, category, kind, sort),
         )
 
+    @post("/queue/triage", name="issues.bulk_triage", guards=[require_login])
+    async def bulk_triage(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Template | Redirect:
+        council = await councils.require(db_session, actor, slug, Action.TRIAGE_ISSUES)
+        raw = data.get("issue_ids", [])
+        values = raw if isinstance(raw, list) else [raw]
+        ids = []
+        for value in values:
+            try:
+                ids.append(UUID(str(value)))
+            except ValueError:
+                continue
+        try:
+            await service.bulk_triage(
+                db_session, actor, council, ids, request.app.state.clock.now()
+            )
+        except FormInvalid as exc:
+            context = await _queue_context(db_session, council, "", "", "", "cosigns")
+            context["bulk_error"] = exc.errors.get("issue_ids", "")
+            return form_page(request, "issues/queue.html", exc, context)
+        return redirect(f"/c/{slug}/issues/queue", "issues_triaged")
+
     @post("/settings", name="issues.settings", guards=[require_login])
     async def settings(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
@@ -350,6 +373,7 @@ async def _queue_context(
             "categories": settings.categories,
         },
         "errors": {},
+        "bulk_error": "",
     }
 
 

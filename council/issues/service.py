@@ -556,7 +556,7 @@ async def cosign(
     if not can(actor, Action.COSIGN_ISSUE, council.id) or actor.person_id is None:
         raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以附议"))
     if issue.status not in workflow.OPEN:
-        raise Conflict(_("这个议题已%(s)s，不再接受附议", s=workflow.label(issue.status)))
+        raise Conflict(_("这个议题当前为“%(s)s”，不再接受附议", s=workflow.label(issue.status)))
     if issue.submitter_id == actor.person_id:
         raise Conflict(_("不能附议自己提交的议题"))
     already = Conflict(_("您已附议过这个议题，每人只能附议一次"))
@@ -585,7 +585,7 @@ async def withdraw_cosign(
 ) -> None:
     issue = await get_visible(db, actor, council, issue_id, lock=True)
     if issue.status not in workflow.OPEN:
-        raise Conflict(_("这个议题已%(s)s，附议不能再撤回", s=workflow.label(issue.status)))
+        raise Conflict(_("这个议题当前为“%(s)s”，附议不能再撤回", s=workflow.label(issue.status)))
     result = await db.execute(
         sa.delete(IssueCosign).where(
             IssueCosign.issue_id == issue.id, IssueCosign.person_id == actor.person_id
@@ -768,6 +768,32 @@ async def transition(
     )
     await _notify(db, council, issue, text, skip=actor.person_id)
     return issue
+
+
+BULK_LIMIT = 50
+
+
+async def bulk_triage(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue_ids: Sequence[UUID],
+    now: dt.datetime,
+) -> int:
+    """受理 several submitted issues at once: the one bulk move that needs no judgement.
+
+    All or nothing: one issue that may not move refuses the whole batch.
+    """
+    if not can(actor, Action.TRIAGE_ISSUES, council.id):
+        raise NotAllowed(_("只有主持人可以受理和处理议题"))
+    ids = list(dict.fromkeys(issue_ids))
+    if not ids:
+        raise FormInvalid({"issue_ids": _("请先勾选要受理的议题")})
+    if len(ids) > BULK_LIMIT:
+        raise FormInvalid({"issue_ids": _("一次最多受理 %(n)s 个议题", n=BULK_LIMIT)})
+    for issue_id in ids:
+        await transition(db, actor, council, issue_id, TransitionForm(to=IssueStatus.TRIAGE), now)
+    return len(ids)
 
 
 async def may_reply(db: AsyncSession, actor: Actor, council: Council, issue: Issue) -> bool:

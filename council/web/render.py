@@ -51,6 +51,7 @@ NOTICES: Mapping[str, str] = {
     "issue_updated": N_("议题状态已更新"),
     "issue_replied": N_("答复已记录"),
     "cosigned": N_("已附议"),
+    "issues_triaged": N_("所选议题已受理"),
     "cosign_withdrawn": N_("已撤回附议"),
     "call_opened": N_("征集已发起"),
     "call_answered": N_("感谢参与，您的意见已提交"),

@@ -66,9 +66,10 @@ async def _offline(client: Client, call_id: UUID, source: str, **answers: str):
     )
 
 
-async def _responses(db: AsyncSession) -> int:
+async def _responses(db: AsyncSession, call_id: UUID) -> int:
     db.expire_all()
-    n = int(await db.scalar(sa.select(sa.func.count(CallResponse.id))) or 0)
+    stmt = sa.select(sa.func.count(CallResponse.id)).where(CallResponse.call_id == call_id)
+    n = int(await db.scalar(stmt) or 0)
     await done(db)
     return n
 
@@ -129,13 +130,13 @@ async def test_answer_after_deadline_is_refused_with_the_deadline(
 ) -> None:
     call_id = await _open_call(client)
     clock.advance(days=8)
-    before = await _responses(db)
+    before = await _responses(db, call_id)
     response = await _answer(client, "jumin11", call_id, q1="22:00")
     assert response.status_code == 409
     assert "已于 2026-11-30 18:00 截止" in text_of(response.text)
     offline = await _offline(client, call_id, "恳谈会", q1="22:00")
     assert offline.status_code == 409
-    assert await _responses(db) == before
+    assert await _responses(db, call_id) == before
 
 
 async def test_second_online_answer_and_bad_choice_are_refused(
@@ -149,7 +150,7 @@ async def test_second_online_answer_and_bad_choice_are_refused(
     assert bad.status_code == 422 and "请从选项中选择" in text_of(bad.text)
     empty = await _answer(client, "jumin13", call_id)
     assert empty.status_code == 422 and "请至少回答一个问题" in text_of(empty.text)
-    assert await _responses(db) == 1
+    assert await _responses(db, call_id) == 1
 
 
 async def test_summary_is_hidden_from_the_public_until_the_deadline(client: Client) -> None:
@@ -185,7 +186,7 @@ async def test_only_the_facilitator_opens_calls_and_enters_offline_answers(
         follow_redirects=False,
     )
     assert offline.status_code == 403
-    assert await _responses(db) == 0
+    assert await _responses(db, call_id) == 0
 
 
 async def test_call_form_errors_are_shown(client: Client) -> None:

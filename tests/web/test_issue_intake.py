@@ -252,3 +252,19 @@ async def test_submitter_withdraws_while_open(client: Client, db: AsyncSession) 
     client.cookies.clear()
     await sign_in(client, "jumin12")
     assert (await client.get(f"{BASE}/{issue_id}")).status_code == 404
+
+
+async def test_upload_quota_per_person_refuses_with_429_and_stores_nothing(
+    client: Client, db: AsyncSession, app: Litestar
+) -> None:
+    import dataclasses
+
+    app.state.settings = dataclasses.replace(app.state.settings, uploads_per_person_hour=2)
+    await sign_in(client, "jumin11")
+    photo = [("a.jpg", jpeg_with_gps(), "image/jpeg")]
+    assert (await submit(client, "第一条", photos=photo * 2)).status_code == 303
+    before = (await _issue_count(db), await _file_count(db))
+    refused = await submit(client, "第二条", photos=photo)
+    assert refused.status_code == 429
+    assert "每小时最多上传 2 个文件" in text_of(refused.text)
+    assert (await _issue_count(db), await _file_count(db)) == before

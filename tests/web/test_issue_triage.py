@@ -277,7 +277,9 @@ async def test_status_change_notifies_submitter_and_cosigners(
         assert "夜间噪音扰民" in page and "受理中" in page
     db.expire_all()
     unread = await db.scalar(
-        sa.select(sa.func.count(Notification.id)).where(Notification.read_at.is_(None))
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.read_at.is_(None), Notification.link.endswith(str(issue_id))
+        )
     )
     await done(db)
     assert unread == 0  # both were read; the facilitator gets none for their own move
@@ -305,3 +307,41 @@ async def test_public_search_and_monthly_stats(client: Client) -> None:
     assert "停车位被长期占用" not in none.text
     stats = text_of((await client.get(f"{BASE}/stats")).text)
     assert "2026-11" in stats and "已立项" in stats
+
+
+async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
+    client: Client, db: AsyncSession
+) -> None:
+    first = await submit_as(client, "jumin11", "楼道堆放杂物")
+    second = await submit_as(client, "jumin12", "路灯不亮")
+    accepted = await _triaged(client, "已经受理的议题")
+    client.cookies.clear()
+    await sign_in(client, F)
+    token = client.cookies["csrftoken"]
+    refused = await client.post(
+        f"{BASE}/queue/triage",
+        data={"_csrf_token": token, "issue_ids": [str(first), str(accepted)]},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409
+    assert await status_of(db, first) is IssueStatus.SUBMITTED  # nothing half-done
+    empty = await client.post(f"{BASE}/queue/triage", data={"_csrf_token": token})
+    assert empty.status_code == 422 and "请先勾选" in text_of(empty.text)
+    done_ = await client.post(
+        f"{BASE}/queue/triage",
+        data={"_csrf_token": token, "issue_ids": [str(first), str(second)]},
+        follow_redirects=False,
+    )
+    assert done_.status_code == 303
+    assert await status_of(db, first) is IssueStatus.TRIAGE
+    assert await status_of(db, second) is IssueStatus.TRIAGE
+    again = await move(client, F, first, "triage")
+    assert again.status_code == 409
+    client.cookies.clear()
+    await sign_in(client, "jiandu")
+    supervisor = await client.post(
+        f"{BASE}/queue/triage",
+        data={"_csrf_token": client.cookies["csrftoken"], "issue_ids": [str(second)]},
+        follow_redirects=False,
+    )
+    assert supervisor.status_code == 403
