@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "meeting.opened": "会议开始",
     "meeting.closed": "会议结束",
     "meeting.signed_in": "会议签到",
+    "meeting.excused": "登记请假",
     "round.opened": "开始新一轮协商",
     "round.entry_recorded": "记录协商发言",
     "round.closed": "结束协商轮次",
