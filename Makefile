@@ -49,7 +49,7 @@ audit-deps: $(STAMP)
 	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements.lock
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o council/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file -o council/locale/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

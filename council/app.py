@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import jinja2
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, MediaType, get
 from litestar.config.csrf import CSRFConfig
@@ -58,26 +59,31 @@ def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _template_config() -> TemplateConfig[Jinja]:
-    def configure(engine: Jinja) -> None:
-        env = engine.engine
-        env.globals.update(
-            _=gettext,
-            gettext=gettext,
-            ngettext=ngettext,
-            can=can,
-            can_see=can_see,
-            Action=Action,
-            role_label=role_label,
-            status_label=status_label,
-            state_label=state_label,
-            side_label=side_label,
-            static=lambda name: f"/static/{name}",
-        )
-        env.filters["localtime"] = localtime
-        env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+def configure_templates(env: jinja2.Environment) -> None:
+    """Globals and filters every template may use."""
+    env.globals.update(
+        _=gettext,
+        gettext=gettext,
+        ngettext=ngettext,
+        can=can,
+        can_see=can_see,
+        Action=Action,
+        role_label=role_label,
+        status_label=status_label,
+        state_label=state_label,
+        side_label=side_label,
+        static=lambda name: f"/static/{name}",
+    )
+    env.filters["localtime"] = localtime
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
-    return TemplateConfig(directory=TEMPLATE_DIR, engine=Jinja, engine_callback=configure)
+
+def _template_config() -> TemplateConfig[Jinja]:
+    return TemplateConfig(
+        directory=TEMPLATE_DIR,
+        engine=Jinja,
+        engine_callback=lambda engine: configure_templates(engine.engine),
+    )
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:

@@ -45,4 +45,9 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     return text % variables
 
 
+def N_(message: str) -> str:
+    """Mark text for extraction where it is defined; translate it with _() where it is shown."""
+    return message
+
+
 _ = gettext

@@ -6,18 +6,21 @@ from typing import Annotated
 
 import msgspec
 
+from council.i18n import N_
+
 Login = Annotated[
     str,
     msgspec.Meta(
         min_length=3,
         max_length=40,
         pattern=r"^[A-Za-z0-9_.\-]+$",
-        description="账号只能包含字母、数字、下划线、点和横线，3 到 40 位",
+        description=N_("账号只能包含字母、数字、下划线、点和横线，3 到 40 位"),
     ),
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
 Phone = Annotated[
-    str, msgspec.Meta(max_length=30, pattern=r"^[0-9+\- ]*$", description="请填写有效的电话号码")
+    str,
+    msgspec.Meta(max_length=30, pattern=r"^[0-9+\- ]*$", description=N_("请填写有效的电话号码")),
 ]
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 

@@ -123,6 +123,9 @@ async def start_session(
     db: AsyncSession, person: Person, settings: Settings, now: dt.datetime
 ) -> str:
     """A fresh random token (256 bits) for every sign-in; only its hash is stored."""
+    # Sign-in is rare enough to sweep what has expired: old sessions and throttle windows.
+    await db.execute(sa.delete(WebSession).where(WebSession.expires_at < now))
+    await throttle.purge(db, now - dt.timedelta(days=1))
     token = secrets.token_urlsafe(32)
     db.add(
         WebSession(

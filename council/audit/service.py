@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -84,6 +84,40 @@ async def _locked_head(db: AsyncSession, chain: str) -> AuditHead:
         db.add(head)
         await db.flush()
     return head
+
+
+class Acting(Protocol):
+    """Whoever acts: an Actor of the permission module, or anything shaped like it."""
+
+    @property
+    def person_id(self) -> UUID | None: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+
+async def record_by(
+    db: AsyncSession,
+    actor: Acting,
+    council_id: UUID | None,
+    action: str,
+    obj: tuple[str, UUID | str],
+    summary: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """``record`` for the usual case: the acting person does ``action`` on ``(type, id)``."""
+    object_type, object_id = obj
+    return await record(
+        db,
+        council_id=council_id,
+        actor_id=actor.person_id,
+        actor_label=actor.display_name,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary,
+        at=at,
+    )
 
 
 def facts_of(entry: AuditEntry) -> EntryFacts:

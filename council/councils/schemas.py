@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from council.councils.models import ConstituencyKind, Role
+from council.i18n import N_
 
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Optional120 = Annotated[str, msgspec.Meta(max_length=120)]
@@ -17,17 +18,17 @@ Slug = Annotated[
         min_length=2,
         max_length=60,
         pattern=r"^[a-z0-9][a-z0-9\-]*$",
-        description="网址名只能包含小写字母、数字和横线",
+        description=N_("网址名只能包含小写字母、数字和横线"),
     ),
 ]
-Days = Annotated[int, msgspec.Meta(ge=7, le=90, description="公示期不得少于 7 天，最多 90 天")]
+Days = Annotated[int, msgspec.Meta(ge=7, le=90, description=N_("公示期不得少于 7 天，最多 90 天"))]
 ShopNumber = Annotated[
     str,
     msgspec.Meta(
         min_length=1,
         max_length=20,
         pattern=r"^[A-Za-z0-9\-]+$",
-        description="门牌编号只能包含字母、数字和横线",
+        description=N_("门牌编号只能包含字母、数字和横线"),
     ),
 ]
 Login = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]

@@ -34,23 +34,23 @@ from council.councils.schemas import (
     ShopForm,
 )
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
-from council.i18n import _
+from council.i18n import N_, _
 
 ROLE_LABELS = {
-    Role.RESIDENT: "居民",
-    Role.MERCHANT: "商户",
-    Role.MEMBER: "议事会成员",
-    Role.OBSERVER: "列席",
-    Role.SUPERVISOR: "监督员",
-    Role.FACILITATOR: "主持人",
+    Role.RESIDENT: N_("居民"),
+    Role.MERCHANT: N_("商户"),
+    Role.MEMBER: N_("议事会成员"),
+    Role.OBSERVER: N_("列席"),
+    Role.SUPERVISOR: N_("监督员"),
+    Role.FACILITATOR: N_("主持人"),
 }
 
 
 STATUS_LABELS = {
-    ClaimStatus.PENDING: "待核实",
-    ClaimStatus.VERIFIED: "已核实",
-    ClaimStatus.REJECTED: "未通过",
-    ClaimStatus.ENDED: "已结束",
+    ClaimStatus.PENDING: N_("待核实"),
+    ClaimStatus.VERIFIED: N_("已核实"),
+    ClaimStatus.REJECTED: N_("未通过"),
+    ClaimStatus.ENDED: N_("已结束"),
 }
 
 
@@ -263,15 +263,13 @@ async def create_council(
                 council_id=council.id, kind=kind, name=name, seats=seats, position=position
             )
         )
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="council.created",
-        object_type="council",
-        object_id=council.id,
-        summary={"name": council.name, "notice_period_days": council.notice_period_days},
+        actor,
+        council.id,
+        "council.created",
+        ("council", council.id),
+        {"name": council.name, "notice_period_days": council.notice_period_days},
         at=now,
     )
     return council
@@ -290,15 +288,13 @@ async def update_settings(
     council.meeting_place = form.meeting_place
     council.notice_period_days = form.notice_period_days
     after = {"notice_period_days": form.notice_period_days, "meeting_place": form.meeting_place}
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="council.settings_changed",
-        object_type="council",
-        object_id=council.id,
-        summary={"before": before, "after": after},
+        actor,
+        council.id,
+        "council.settings_changed",
+        ("council", council.id),
+        {"before": before, "after": after},
         at=now,
     )
 
@@ -335,15 +331,13 @@ async def _grant(
     membership.decided_by_id = actor.person_id
     membership.decided_at = now
     await db.flush()
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="membership.granted",
-        object_type="membership",
-        object_id=membership.id,
-        summary={"person": person.display_name, "role": role.value, "title": title},
+        actor,
+        council.id,
+        "membership.granted",
+        ("membership", membership.id),
+        {"person": person.display_name, "role": role.value, "title": title},
         at=now,
     )
     return membership
@@ -418,15 +412,13 @@ async def end_membership(
     membership.status = ClaimStatus.ENDED
     membership.decided_by_id = actor.person_id
     membership.decided_at = now
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="membership.ended",
-        object_type="membership",
-        object_id=membership.id,
-        summary={"role": membership.role.value},
+        actor,
+        council.id,
+        "membership.ended",
+        ("membership", membership.id),
+        {"role": membership.role.value},
         at=now,
     )
 
@@ -456,15 +448,13 @@ async def add_shop(
             await db.flush()
     except IntegrityError as exc:
         raise FormInvalid({"number": duplicate}, values) from exc
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="shop.added",
-        object_type="shop",
-        object_id=shop.id,
-        summary={"number": shop.number, "name": shop.name},
+        actor,
+        council.id,
+        "shop.added",
+        ("shop", shop.id),
+        {"number": shop.number, "name": shop.name},
         at=now,
     )
     return shop
@@ -561,15 +551,13 @@ async def decide_claim(
         record.decision_reason = form.reason
     elif verified:
         await ensure_merchant_role(db, actor, council, record.person_id, now)
-    await audit.record(
+    await audit.record_by(
         db,
-        council_id=council.id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action="claim.verified" if verified else "claim.rejected",
-        object_type="shop_representative" if kind == "shop" else "membership",
-        object_id=record.id,
-        summary={"reason": form.reason},
+        actor,
+        council.id,
+        "claim.verified" if verified else "claim.rejected",
+        ("shop_representative" if kind == "shop" else "membership", record.id),
+        {"reason": form.reason},
         at=now,
     )
 

@@ -1,7 +1,4 @@
-"""Browser fixtures: a real uvicorn server on a free port, and Debian's chromium through
-Playwright. Each test's database is a fresh copy of the demo template (SQLite and PostgreSQL).
-
-Outside CI a missing chromium skips the browser tests; in CI it fails them."""
+"""A real server (uvicorn, on 127.0.0.1) on the test's database, and Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -10,18 +7,21 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import async_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from council.settings import PROJECT_ROOT, Settings
+from council.settings import PROJECT_ROOT
 from tests.databases import IN_CI
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 def _free_port() -> int:
@@ -31,65 +31,113 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """The app served by uvicorn in its own process, on the test's database."""
+def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {
         **os.environ,
-        "COUNCIL_DATABASE_URL": settings.database_url,
-        "COUNCIL_DATA_DIR": str(settings.data_dir),
-        "COUNCIL_SECRET_KEY": settings.secret_key,
+        "COUNCIL_DATABASE_URL": database_url,
+        "COUNCIL_DATA_DIR": str(tmp_path / "server-data"),
+        "COUNCIL_SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
         "COUNCIL_ALLOWED_HOSTS": "127.0.0.1",
-        "COUNCIL_HOST": "127.0.0.1",
-        "COUNCIL_PORT": str(port),
+        "COUNCIL_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    log = (tmp_path / "server.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "--factory", "council.app:create_app"]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "council.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"server did not start: {(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
+    deadline = time.monotonic() + 20
+    while True:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError((tmp_path / "server.log").read_text()) from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed"
+    """Debian's Chromium; outside CI its absence skips the browser tests, in CI it fails them."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    return CHROMIUM
+    return Path(CHROMIUM)
+
+
+# Function scope on purpose: Playwright's sync API runs an event loop on the main thread
+# while it is open, which would stop pytest-asyncio from running the async tests after it.
+@pytest.fixture
+def playwright_instance(chromium: Path) -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
 
 
 @pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
+def sync_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
+    """Playwright's async API, for tests that drive several phones at once."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS
         )
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+def context(sync_browser: Browser) -> Iterator[BrowserContext]:
+    context = sync_browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def sign_in(page: Page, base: str, login: str, password: str = "zhonglou-demo-2026") -> None:
+    page.goto(f"{base}/signin")
+    page.get_by_label("账号").fill(login)
+    page.get_by_label("密码").fill(password)
+    page.locator("main").get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/me**")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

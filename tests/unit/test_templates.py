@@ -7,7 +7,7 @@ import re
 import jinja2
 import pytest
 
-from council.app import _template_config
+from council.app import configure_templates
 from council.settings import PROJECT_ROOT
 
 TEMPLATES = sorted(
@@ -18,9 +18,10 @@ SOURCES = sorted((PROJECT_ROOT / "council").rglob("*.py"))
 
 @pytest.mark.parametrize("name", [str(t) for t in TEMPLATES])
 def test_template_compiles(name: str) -> None:
-    # The app's own environment: its filters (localtime) and globals are part of the contract.
-    env: jinja2.Environment = _template_config().to_engine().engine
-    assert env.autoescape
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"), autoescape=True
+    )
+    configure_templates(env)
     env.get_template(name)
 
 
@@ -36,3 +37,12 @@ def test_no_template_marks_content_safe() -> None:
 def test_no_code_builds_markup_from_strings() -> None:
     offenders = [str(p) for p in SOURCES if re.search(r"\bMarkup\(", p.read_text())]
     assert offenders == []
+
+
+def test_every_post_form_carries_the_csrf_field() -> None:
+    """Litestar's csrf_input is a plain string that autoescape would print as text."""
+    for template in TEMPLATES:
+        source = (PROJECT_ROOT / "templates" / template).read_text()
+        assert "csrf_input" not in source, template
+        for form in re.findall(r'<form[^>]*method="post".*?</form>', source, flags=re.S):
+            assert 'name="_csrf_token" value="{{ csrf_token() }}"' in form, template

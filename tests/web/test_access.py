@@ -46,6 +46,19 @@ ROUTES = [
         {"facilitator", "admin"},
     ),
     ("POST", "/admin/councils", {"name": "新议事会", "slug": "xin"}, {"admin"}),
+    ("POST", "/admin/councils/zhonglou/facilitators", {"login": "jumin13"}, {"admin"}),
+    (
+        "POST",
+        "/c/zhonglou/manage/members",
+        {"login": "jumin02", "role": "observer", "title": "列席"},
+        {"facilitator", "admin"},
+    ),
+    (
+        "POST",
+        "/c/zhonglou/join",
+        {"kind": "shop", "shop_number": "40", "note": "合伙人"},
+        set(WHO) - {"public"},
+    ),
 ]
 
 

@@ -80,3 +80,11 @@ async def test_S21_reflected_input_in_paths_and_queries_is_escaped(client: Clien
     assert "<script>alert(1)</script>" not in response.text
     response = await client.get("/", params={"notice": payload})
     assert payload not in response.text
+
+
+async def test_planted_csrf_cookie_is_escaped_in_pages(client: Client) -> None:
+    """CVE-2026-48060: the CSRF token comes from a cookie the client controls."""
+    hostile = 'x"><script>alert(1)</script>'
+    client.cookies.set("csrftoken", hostile, domain="testserver.local")
+    response = await client.get("/signin")
+    assert "<script>alert(1)</script>" not in response.text
