@@ -218,11 +218,21 @@ class MatterController(Controller):
         actor: Actor,
         slug: str,
         round_id: UUID,
-        data: Form,
+        data: UploadForm,
     ) -> Template | Redirect:
         async def act(council: Council) -> None:
             form = parse_form(EntryForm, data)
-            await service.add_entry(db_session, actor, council, round_id, form, now_of(request))
+            await service.add_entry(
+                db_session,
+                actor,
+                council,
+                round_id,
+                form,
+                now_of(request),
+                uploads=uploads_in(data.get("photos")),
+                storage=request.app.state.storage,
+                uploads_per_hour=request.app.state.settings.uploads_per_person_hour,
+            )
 
         return await self._round_post(
             request, db_session, actor, slug, round_id, "entry", act, "entry_recorded"

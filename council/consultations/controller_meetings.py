@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -51,10 +52,15 @@ class MeetingController(Controller):
 
     # --- list and schedule ----------------------------------------------------------------
 
-    async def _list(self, db: AsyncSession, actor: Actor, council: Council) -> dict[str, Any]:
+    async def _list(
+        self, db: AsyncSession, actor: Actor, council: Council, now: dt.datetime
+    ) -> dict[str, Any]:
         return {
             "council": council,
             "meetings": await service.list_meetings(db, council.id),
+            "absentees": await service.absentees(db, council, now)
+            if can(actor, Action.VIEW_MEETINGS, council.id)
+            else [],
             "can_manage": can(actor, Action.MANAGE_CONSULTATIONS, council.id),
             "can_view": can(actor, Action.VIEW_MEETINGS, council.id),
             "quorum_options": [(r.value, _(QUORUM_LABELS[r])) for r in QuorumRule],
@@ -67,7 +73,7 @@ class MeetingController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        context = await self._list(db_session, actor, council)
+        context = await self._list(db_session, actor, council, now_of(request))
         return page(request, "consultations/meetings.html", context)
 
     @post("/", name="meetings.create", guards=[require_login])
@@ -81,7 +87,7 @@ class MeetingController(Controller):
                 db_session, actor, council, form, now_of(request)
             )
         except FormInvalid as exc:
-            context = await self._list(db_session, actor, council)
+            context = await self._list(db_session, actor, council, now_of(request))
             return form_page(request, "consultations/meetings.html", exc, context)
         return redirect(f"/c/{slug}/meetings/{meeting.id}", "meeting_scheduled")
 
@@ -362,6 +368,25 @@ class MeetingController(Controller):
             await service.mark_present(
                 db_session, actor, council, meeting_id, person_id, now_of(request)
             )
+
+        return await self._console_action(request, db_session, actor, slug, meeting_id, act)
+
+    @post(
+        "/{meeting_id:uuid}/excuse/{person_id:uuid}",
+        name="meetings.excuse",
+        guards=[require_login],
+    )
+    async def excuse(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        meeting_id: UUID,
+        person_id: UUID,
+    ) -> Template | Redirect:
+        async def act(council: Council) -> None:
+            await service.excuse(db_session, actor, council, meeting_id, person_id, now_of(request))
 
         return await self._console_action(request, db_session, actor, slug, meeting_id, act)
 

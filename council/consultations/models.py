@@ -124,6 +124,8 @@ class Invitation(TimestampedBase):
     # Observers (列席) attend and speak but never count towards quorum or vote.
     counts_for_quorum: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     label: Mapped[str] = mapped_column(sa.String(120), default="")
+    # 请假: excused by the facilitator before or during the meeting (rule 30).
+    excused: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
 class Attendance(TimestampedBase):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
 import sqlalchemy as sa
+from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.consultations import service_meetings as meetings
@@ -18,6 +20,7 @@ from council.consultations.models import (
     Matter,
     Meeting,
     MeetingStatus,
+    Minutes,
     Round,
     RoundEntry,
     Side,
@@ -35,14 +38,21 @@ from council.consultations.workflow import (
     ROUND,
     MatterFacts,
     MatterStatus,
+    MinutesStatus,
     Outcome,
     RoundFacts,
     RoundStatus,
 )
 from council.councils.models import Council
-from council.councils.permissions import Action, Actor
+from council.councils.permissions import Action, Actor, Visibility
 from council.errors import FormInvalid, TransitionRefused
+from council.files import service as files
+from council.files.images import ImageRejected
+from council.files.models import StoredFile
+from council.files.storage import Storage
 from council.i18n import _
+
+ENTRY_FILES = "round_entry"
 
 
 def question_lines(text: str) -> list[str]:
@@ -96,6 +106,8 @@ class RoundView:
     entries: dict[EntryKind, list[RoundEntry]] = field(default_factory=dict)
     sides: list[SideCount] = field(default_factory=list)
     quorum: Quorum | None = None
+    files: dict[UUID, list[StoredFile]] = field(default_factory=dict)
+    minutes_published: bool = False
 
     @property
     def open_questions(self) -> list[str]:
@@ -118,9 +130,22 @@ async def round_view(db: AsyncSession, round_: Round, previous: Round | None) ->
             .order_by(RoundEntry.created_at)
         )
     ).scalars()
+    ids = []
     for entry in entries:
         view.entries.setdefault(entry.kind, []).append(entry)
+        ids.append(entry.id)
+    view.files = await files.for_parents(db, ENTRY_FILES, ids)
     if meeting is not None:
+        view.minutes_published = bool(
+            await db.scalar(
+                sa.select(Minutes.id)
+                .where(
+                    Minutes.meeting_id == meeting.id,
+                    Minutes.status == MinutesStatus.PUBLISHED,
+                )
+                .limit(1)
+            )
+        )
         people = await meetings.invitees(db, meeting)
         view.quorum = meetings.quorum_of(meeting, people)
         for side in Side:
@@ -287,11 +312,24 @@ async def add_entry(
     round_id: UUID,
     form: EntryForm,
     now: dt.datetime,
+    *,
+    uploads: Sequence[UploadFile] = (),
+    storage: Storage | None = None,
+    uploads_per_hour: int = 20,
 ) -> RoundEntry:
+    """A statement, position or option, with photos or test reports attached (public, like
+    the rest of the consultation record; checked and re-encoded by the uploads module)."""
     require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以记录发言"))
     round_ = await get_round(db, council, round_id)
     if round_.status is not RoundStatus.OPEN:
         raise TransitionRefused(_("这一轮已经结束，记录不能再改动"))
+    try:
+        images = await files.clean_uploads(uploads)
+    except ImageRejected as exc:
+        values = {"text": form.text, "speaker": form.speaker}
+        raise FormInvalid({"photos": str(exc)}, values) from exc
+    if images and actor.person_id is not None:
+        await files.check_quota(db, actor.person_id, len(images), uploads_per_hour, now)
     entry = RoundEntry(
         council_id=council.id,
         round_id=round_.id,
@@ -303,6 +341,18 @@ async def add_entry(
     )
     db.add(entry)
     await db.flush()
+    stored = []
+    if images:
+        assert storage is not None  # noqa: S101 - the controller passes the app's storage
+        stored = await files.attach(
+            db,
+            storage,
+            images,
+            parent=files.Parent(council.id, ENTRY_FILES, entry.id),
+            owner_id=actor.person_id,
+            visibility=Visibility.PUBLIC,
+            now=now,
+        )
     await record(
         db,
         actor,
@@ -310,7 +360,12 @@ async def add_entry(
         "round.entry_recorded",
         "round",
         round_.id,
-        {"kind": form.kind.value, "side": form.side.value, "speaker": form.speaker},
+        {
+            "kind": form.kind.value,
+            "side": form.side.value,
+            "speaker": form.speaker,
+            "files": [f.name for f in stored],
+        },
         now,
     )
     return entry

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.consultations import attendance
 from council.consultations.common import (
     as_uuid,
     parse_date,
@@ -454,6 +455,74 @@ async def mark_present(
     require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以代为签到"))
     meeting = await get_meeting(db, council, meeting_id)
     return await _sign_in(db, actor, council, meeting, person_id, SignInMethod.FACILITATOR, now)
+
+
+async def excuse(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    meeting_id: UUID,
+    person_id: UUID,
+    now: dt.datetime,
+) -> Invitation:
+    """请假: an invited member will not come; the absence is not held against them."""
+    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以登记请假"))
+    meeting = await get_meeting(db, council, meeting_id)
+    invitation = await db.scalar(
+        sa.select(Invitation).where(
+            Invitation.meeting_id == meeting.id, Invitation.person_id == person_id
+        )
+    )
+    if invitation is None:
+        raise NotFound(_("找不到这个页面"))
+    if meeting.status is MeetingStatus.CLOSED:
+        raise TransitionRefused(_("会议已结束，不能再登记请假"))
+    if await db.scalar(
+        sa.select(Attendance.id).where(
+            Attendance.meeting_id == meeting.id, Attendance.person_id == person_id
+        )
+    ):
+        raise Conflict(_("已签到的成员不需要请假"))
+    if invitation.excused:
+        raise Conflict(_("已经登记过请假"))
+    invitation.excused = True
+    name = await db.scalar(sa.select(Person.display_name).where(Person.id == person_id))
+    await record(
+        db, actor, council.id, "meeting.excused", "meeting", meeting.id, {"person": name}, now
+    )
+    return invitation
+
+
+async def absentees(db: AsyncSession, council: Council, now: dt.datetime) -> list[tuple[str, int]]:
+    """Members with three unexcused absences in the past year (rule 30), most first."""
+    rows = await db.execute(
+        sa.select(Invitation.person_id, Meeting.starts_at, Invitation.excused)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .outerjoin(
+            Attendance,
+            sa.and_(
+                Attendance.meeting_id == Invitation.meeting_id,
+                Attendance.person_id == Invitation.person_id,
+            ),
+        )
+        .where(
+            Invitation.council_id == council.id,
+            Invitation.counts_for_quorum.is_(True),
+            Meeting.status == MeetingStatus.CLOSED,
+            Attendance.id.is_(None),
+        )
+    )
+    flags = attendance.flagged(
+        (attendance.Absence(person, at, excused) for person, at, excused in rows), now
+    )
+    if not flags:
+        return []
+    names = dict(
+        (await db.execute(sa.select(Person.id, Person.display_name).where(Person.id.in_(flags))))
+        .tuples()
+        .all()
+    )
+    return sorted(((names[p], n) for p, n in flags.items()), key=lambda r: (-r[1], r[0]))
 
 
 # --- speakers' queue ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0003consult
 Revises: 0001foundation
-Create Date: 2026-11-23 09:27:20.551257+00:00
+Create Date: 2026-11-23 09:46:53.588445+00:00
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def upgrade() -> None:
     sa.Column('side', sa.Enum('merchant', 'resident', 'party', 'property', 'department', 'expert', 'other', name='side', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('counts_for_quorum', sa.Boolean(), nullable=False),
     sa.Column('label', sa.String(length=120), nullable=False),
+    sa.Column('excused', sa.Boolean(), nullable=False),
     sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTimeUTC(timezone=True), nullable=False),

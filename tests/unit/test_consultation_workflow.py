@@ -213,3 +213,20 @@ def test_labels_of_equal_values_in_different_machines_stay_apart() -> None:
 
     assert label(MatterStatus.CONSENSUS) == "已达成共识"
     assert label(Outcome.CONSENSUS) == "共识"
+
+
+def test_R30_three_unexcused_absences_in_a_year_are_flagged() -> None:
+    import datetime as dt
+
+    from council.consultations.attendance import Absence, flagged
+
+    now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+
+    def ago(days: int, excused: bool = False, who: str = "a") -> Absence:
+        return Absence(who, now - dt.timedelta(days=days), excused)
+
+    assert flagged([ago(10), ago(40), ago(80)], now) == {"a": 3}
+    assert flagged([ago(10), ago(40)], now) == {}
+    assert flagged([ago(10), ago(40), ago(80, excused=True)], now) == {}
+    assert flagged([ago(10), ago(40), ago(400)], now) == {}  # older than a year
+    assert flagged([ago(1, who="a"), ago(2, who="b"), ago(3, who="a")], now) == {}

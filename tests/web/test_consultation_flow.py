@@ -37,8 +37,11 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
                 "speaker": "赵淑珍",
                 "text": "油烟熏得不能开窗",
             },
+            files={"photos": ("window.jpg", jpeg_with_gps(), "image/jpeg")},
         )
         assert response.status_code == 303, response.text
+        round_page = await zhuchi.get(f"{BASE}/rounds/{setup.round_id}")
+        site_photo = next(p for p in round_page.text.split('"') if p.startswith("/files/"))
         response = await post_form(
             zhuchi,
             f"{BASE}/rounds/{setup.round_id}/close",
@@ -101,6 +104,7 @@ async def test_two_rounds_to_a_verified_action_item(app: Litestar, db: AsyncSess
         assert (await merchant.get(photo)).status_code == 200
     async with client_for(app) as anonymous:
         assert (await anonymous.get(photo)).status_code == 404  # evidence photos are not public
+        assert (await anonymous.get(site_photo)).status_code == 200  # the round record is
     async with signed_in(app, "jiandu") as supervisor:
         response = await post_form(
             supervisor, f"{BASE}/items/{item_id}/verify", {"verdict": "passed"}
