@@ -99,14 +99,14 @@ def playwright_instance(chromium: Path) -> Iterator[Playwright]:
 
 
 @pytest.fixture
-def sync_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
 
 @pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
+async def async_browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
     """Playwright's async API, for tests that drive several phones at once."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
@@ -117,8 +117,8 @@ async def browser(chromium: Path) -> AsyncIterator[AsyncBrowser]:
 
 
 @pytest.fixture
-def context(sync_browser: Browser) -> Iterator[BrowserContext]:
-    context = sync_browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     yield context
     context.close()
 

@@ -75,8 +75,9 @@ async def record(page: Page, side: str, speaker: str, text: str) -> None:
 
 
 async def test_two_round_consultation_to_a_verified_item(
-    browser: Browser, live_server: str
+    async_browser: Browser, live_server: str
 ) -> None:
+    browser = async_browser
     zhuchi = await open_as(browser, live_server, "zhuchi", DESK)
     first = await schedule(zhuchi, "第一次协商会", "2026-11-25")
     await schedule(zhuchi, "第二次协商会", "2026-12-02")
