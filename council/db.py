@@ -43,6 +43,7 @@ def import_models() -> None:
     from council.accounts import models as _accounts  # noqa: F401
     from council.audit import models as _audit  # noqa: F401
     from council.councils import models as _councils  # noqa: F401
+    from council.voting import models as _voting  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
