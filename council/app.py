@@ -29,6 +29,7 @@ from council.councils.service import role_label, status_label
 from council.db import alchemy_config
 from council.i18n import gettext, ngettext
 from council.settings import PROJECT_ROOT, Settings
+from council.voting.controller import BallotController
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
 from council.web.security import SecurityMiddleware
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ManageController,
             AdminController,
             AuditController,
+            BallotController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],

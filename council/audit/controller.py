@@ -21,6 +21,13 @@ ACTION_LABELS = {
     "claim.submitted": N_("提交身份申请"),
     "claim.verified": N_("核实身份申请"),
     "claim.rejected": N_("驳回身份申请"),
+    "ballot.created": N_("创建表决"),
+    "ballot.edited": N_("修改表决草稿"),
+    "ballot.opened": N_("开启表决"),
+    "vote.cast": N_("投票"),
+    "vote.changed": N_("改票"),
+    "ballot.closed": N_("结束表决并计票"),
+    "ballot.certified": N_("认证表决结果"),
 }
 
 

@@ -31,6 +31,11 @@ class Action(enum.StrEnum):
     MANAGE_SHOPS = "manage_shops"
     VERIFY_CLAIMS = "verify_claims"
     EDIT_SETTINGS = "edit_settings"
+    # voting (表决)
+    MANAGE_BALLOTS = "manage_ballots"
+    VIEW_BALLOT_DRAFTS = "view_ballot_drafts"
+    VIEW_LIVE_TALLY = "view_live_tally"
+    CAST_VOTE = "cast_vote"
 
 
 class Visibility(enum.StrEnum):
@@ -59,6 +64,13 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.MANAGE_SHOPS: frozenset({Role.FACILITATOR}),
     Action.VERIFY_CLAIMS: frozenset({Role.FACILITATOR}),
     Action.EDIT_SETTINGS: frozenset({Role.FACILITATOR}),
+    Action.MANAGE_BALLOTS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_BALLOT_DRAFTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.VIEW_LIVE_TALLY: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Who holds a vote on a ballot is its frozen electorate; observers (列席) never do (rule 19).
+    Action.CAST_VOTE: frozenset(
+        {Role.MEMBER, Role.MERCHANT, Role.RESIDENT, Role.SUPERVISOR, Role.FACILITATOR}
+    ),
 }
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})

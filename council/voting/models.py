@@ -34,7 +34,7 @@ class Electorate(enum.StrEnum):
 
 class Method(enum.StrEnum):
     NAMED = "named"  # 记名
-    SECRET = "secret"  # 无记名
+    SECRET = "secret"  # noqa: S105 - 无记名, not a password
 
 
 class Ballot(TimestampedBase):

@@ -133,7 +133,9 @@ class Result:
         }
 
 
-def _base_value(kind: BaseKind, eligible: int, present: int | None, cast: int, decisive: int) -> int:
+def _base_value(
+    kind: BaseKind, eligible: int, present: int | None, cast: int, decisive: int
+) -> int:
     if kind is BaseKind.ELIGIBLE:
         return eligible
     if kind is BaseKind.PRESENT:

@@ -26,6 +26,12 @@ NOTICES: Mapping[str, str] = {
     "claim_sent": N_("申请已提交，请等待主持人审核"),
     "claim_decided": N_("申请已处理"),
     "settings_saved": N_("设置已保存"),
+    "ballot_created": N_("表决草稿已保存，请检查后开启"),
+    "ballot_saved": N_("表决草稿已修改"),
+    "ballot_opened": N_("表决已开启，投票人名单已锁定"),
+    "voted": N_("投票成功，请保存您的回执"),
+    "ballot_closed": N_("表决已结束，结果已计算并封存"),
+    "ballot_certified": N_("结果已认证，此后不可修改"),
 }
 
 

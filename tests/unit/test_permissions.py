@@ -59,6 +59,11 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_SHOPS: RUNS,
     Action.VERIFY_CLAIMS: RUNS,
     Action.EDIT_SETTINGS: RUNS,
+    Action.MANAGE_BALLOTS: RUNS,
+    Action.VIEW_BALLOT_DRAFTS: STAFF,
+    Action.VIEW_LIVE_TALLY: STAFF,
+    # rule 19: an observer never votes; the ballot's frozen electorate decides the rest
+    Action.CAST_VOTE: {"resident", "merchant", "member", "supervisor", "facilitator", "admin"},
 }
 
 

@@ -104,9 +104,7 @@ def test_R13_threshold_must_be_a_fraction_of_one() -> None:
         (BaseKind.DECISIVE, 12, True),  # 14 > 12 yes
     ],
 )
-def test_R13_every_base_names_its_count(
-    base: BaseKind, expected_base: int, passed: bool
-) -> None:
+def test_R13_every_base_names_its_count(base: BaseKind, expected_base: int, passed: bool) -> None:
     result = tally(
         votes(7, 5, 3), options=YES_NO, rules=rules(MAJORITY, base), eligible=20, present=16
     )
@@ -207,13 +205,17 @@ def test_options_single_choice_sole_leader_wins() -> None:
     ballots = [("a",)] * 6 + [("b",)] * 3 + [("c",)] * 1
     result = tally(ballots, options=opts, rules=r, eligible=12)
     assert result.winners == ("a",) and result.passed
-    plurality = tally([("a",)] * 4 + [("b",)] * 3 + [("c",)] * 3, options=opts, rules=r, eligible=12)
+    plurality = tally(
+        [("a",)] * 4 + [("b",)] * 3 + [("c",)] * 3, options=opts, rules=r, eligible=12
+    )
     assert not plurality.passed  # 4 of 10 is not more than half
 
 
 def test_options_tie_at_the_top_wins_nothing() -> None:
     r = rules(Threshold(1, 3, strict=False), BaseKind.CAST)
-    result = tally([("a",)] * 4 + [("b",)] * 4 + [("c",)] * 2, options=("a", "b", "c"), rules=r, eligible=10)
+    result = tally(
+        [("a",)] * 4 + [("b",)] * 4 + [("c",)] * 2, options=("a", "b", "c"), rules=r, eligible=10
+    )
     assert result.winners == () and not result.passed and "tie" in result.reasons
 
 
