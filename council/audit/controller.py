@@ -60,6 +60,13 @@ ACTION_LABELS = {
     "call.opened": N_("发起意见征集"),
     "call.answered": N_("在线提交意见"),
     "call.offline_entered": N_("录入线下意见"),
+    "ballot.created": N_("创建表决"),
+    "ballot.edited": N_("修改表决草稿"),
+    "ballot.opened": N_("开启表决"),
+    "vote.cast": N_("投票"),
+    "vote.changed": N_("改票"),
+    "ballot.closed": N_("结束表决并计票"),
+    "ballot.certified": N_("认证表决结果"),
 }
 
 

@@ -51,6 +51,11 @@ class Action(enum.StrEnum):
     ANSWER_CALL = "answer_call"
     ENTER_OFFLINE_ANSWERS = "enter_offline_answers"
     VIEW_CALL_ANSWERS = "view_call_answers"
+    # voting (表决)
+    MANAGE_BALLOTS = "manage_ballots"
+    VIEW_BALLOT_DRAFTS = "view_ballot_drafts"
+    VIEW_LIVE_TALLY = "view_live_tally"
+    CAST_VOTE = "cast_vote"
 
 
 class Visibility(enum.StrEnum):
@@ -107,6 +112,13 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.ANSWER_CALL: PARTICIPANTS,
     Action.ENTER_OFFLINE_ANSWERS: frozenset({Role.FACILITATOR}),
     Action.VIEW_CALL_ANSWERS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.MANAGE_BALLOTS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_BALLOT_DRAFTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.VIEW_LIVE_TALLY: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Who holds a vote on a ballot is its frozen electorate; observers (列席) never do (rule 19).
+    Action.CAST_VOTE: frozenset(
+        {Role.MEMBER, Role.MERCHANT, Role.RESIDENT, Role.SUPERVISOR, Role.FACILITATOR}
+    ),
 }
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})

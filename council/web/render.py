@@ -56,6 +56,12 @@ NOTICES: Mapping[str, str] = {
     "call_opened": N_("征集已发起"),
     "call_answered": N_("感谢参与，您的意见已提交"),
     "offline_entered": N_("线下意见已录入"),
+    "ballot_created": N_("表决草稿已保存，请检查后开启"),
+    "ballot_saved": N_("表决草稿已修改"),
+    "ballot_opened": N_("表决已开启，投票人名单已锁定"),
+    "voted": N_("投票成功，请保存您的回执"),
+    "ballot_closed": N_("表决已结束，结果已计算并封存"),
+    "ballot_certified": N_("结果已认证，此后不可修改"),
 }
 
 

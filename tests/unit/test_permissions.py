@@ -79,6 +79,11 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ANSWER_CALL: PARTICIPATE,
     Action.ENTER_OFFLINE_ANSWERS: RUNS,
     Action.VIEW_CALL_ANSWERS: STAFF,
+    Action.MANAGE_BALLOTS: RUNS,
+    Action.VIEW_BALLOT_DRAFTS: STAFF,
+    Action.VIEW_LIVE_TALLY: STAFF,
+    # rule 19: an observer never votes; the ballot's frozen electorate decides the rest
+    Action.CAST_VOTE: {"resident", "merchant", "member", "supervisor", "facilitator", "admin"},
 }
 
 

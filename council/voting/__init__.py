@@ -1,0 +1,1 @@
+"""表决: ballots, votes, tally and certification."""
