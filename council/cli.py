@@ -1,4 +1,4 @@
-"""Extra commands on `python -m council`: the demo council."""
+"""Extra commands on `python -m council`: the demo council, account recovery."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ async def _load_demo_if_empty(app: Litestar) -> bool:
         await db.commit()
     await config.get_engine().dispose()
     return True
+
+
+async def _reset_second_factor(app: Litestar, login: str) -> bool:
+    from council.accounts import second_factor
+
+    config = app.state.alchemy
+    async with config.get_session() as db:
+        person = await second_factor.reset(db, login, app.state.clock.now())
+        await db.commit()
+    await config.get_engine().dispose()
+    return person is not None
 
 
 def print_accounts(app: Litestar) -> None:
@@ -47,3 +58,18 @@ class CouncilCLIPlugin(CLIPluginProtocol):
             click.echo("Demo council loaded." if loaded else "Database not empty: demo not loaded.")
             if app.state.settings.demo:
                 print_accounts(app)
+
+        @cli.group(name="accounts", help="People's accounts.")
+        def accounts() -> None:
+            pass
+
+        @accounts.command(
+            name="reset-second-factor",
+            help="Turn off a person's second factor (a lost phone); the person signs in with "
+            "the password and may set it up again.",
+        )
+        @click.argument("login")
+        def reset_second_factor(app: Litestar, login: str) -> None:
+            if not asyncio.run(_reset_second_factor(app, login)):
+                raise click.ClickException(f"No account with login {login!r}.")
+            click.echo(f"Second factor of {login} turned off.")

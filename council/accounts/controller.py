@@ -1,18 +1,27 @@
-"""Sign up, sign in, sign out, change password."""
+"""Sign up, sign in (with a second factor when turned on), sign out, change password."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts import service
-from council.accounts.schemas import ChangePasswordForm, SignInForm, SignUpForm
+from council.accounts import second_factor, service
+from council.accounts.models import Person
+from council.accounts.schemas import (
+    ChangePasswordForm,
+    CodeForm,
+    DisableSecondFactorForm,
+    SignInForm,
+    SignUpForm,
+)
 from council.councils.permissions import Actor
-from council.errors import FormInvalid, Throttled
+from council.errors import FormInvalid, NotFound, Throttled
 from council.forms import parse_form
+from council.i18n import _
 from council.web.auth import current_person, require_login, session_cookie_name
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect
@@ -70,9 +79,44 @@ class AccountController(Controller):
         old = request.cookies.get(session_cookie_name(state.settings))
         if old:
             await service.end_session(db_session, old)
+        if second_factor.enabled(person):
+            token = await service.start_session(
+                db_session, person, state.settings, now, second_factor_pending=True
+            )
+            target = f"/signin/code?next={quote(_safe_next(form.next))}"
+            return _with_session_cookie(redirect(target), request, token)
         token = await service.start_session(db_session, person, state.settings, now)
         response = redirect(_safe_next(form.next), "signed_in")
         return _with_session_cookie(response, request, token)
+
+    @get("/signin/code", name="accounts.signin_code")
+    async def code_form(self, request: Request, db_session: AsyncSession, next: str = "") -> Any:
+        token = request.cookies.get(session_cookie_name(request.app.state.settings), "")
+        if await service.pending_person(db_session, token, request.app.state.clock.now()) is None:
+            return redirect("/signin", "signin_again")
+        return page(request, "accounts/code.html", {"values": {"next": next}, "errors": {}})
+
+    @post("/signin/code", name="accounts.signin_code_post")
+    async def code(self, request: Request, db_session: AsyncSession, data: Form) -> Any:
+        state = request.app.state
+        now = state.clock.now()
+        token = request.cookies.get(session_cookie_name(state.settings), "")
+        person = await service.pending_person(db_session, token, now)
+        if person is None:
+            return _with_session_cookie(redirect("/signin", "signin_again"), request, None)
+        try:
+            form = parse_form(CodeForm, data)
+            await second_factor.check_sign_in_code(
+                db_session, person, form.code, state.settings.signin_per_account_hour, now
+            )
+        except (FormInvalid, Throttled) as exc:
+            await db_session.commit()  # failed codes count, as failed passwords do
+            if isinstance(exc, Throttled):
+                raise
+            return form_page(request, "accounts/code.html", exc)
+        await service.end_session(db_session, token)
+        fresh = await service.start_session(db_session, person, state.settings, now)
+        return _with_session_cookie(redirect(_safe_next(form.next), "signed_in"), request, fresh)
 
     @post("/signout", name="accounts.signout")
     async def signout(self, request: Request, db_session: AsyncSession) -> Redirect:
@@ -96,6 +140,63 @@ class AccountController(Controller):
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
         return _with_session_cookie(redirect("/me", "signed_up"), request, token)
 
+    @get("/me/two-factor", name="accounts.second_factor", guards=[require_login])
+    async def second_factor_page(
+        self, request: Request, db_session: AsyncSession, actor: Actor
+    ) -> Template:
+        person = await current_person(db_session, actor)
+        return page(request, "accounts/second_factor.html", _second_factor_context(person))
+
+    @get("/me/two-factor/qr.svg", name="accounts.second_factor_qr", guards=[require_login])
+    async def second_factor_qr(self, db_session: AsyncSession, actor: Actor) -> Response[str]:
+        """The enrolment QR code, only while an enrolment awaits its first code."""
+        person = await current_person(db_session, actor)
+        if person.totp_secret is None or second_factor.enabled(person):
+            raise NotFound(_("找不到这个页面"))
+        uri = second_factor.provisioning_uri(person, person.totp_secret)
+        return Response(
+            content=second_factor.qr_svg(uri),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    @post("/me/two-factor/begin", name="accounts.second_factor_begin", guards=[require_login])
+    async def second_factor_begin(self, db_session: AsyncSession, actor: Actor) -> Redirect:
+        await second_factor.begin(db_session, await current_person(db_session, actor))
+        return redirect("/me/two-factor")
+
+    @post("/me/two-factor/confirm", name="accounts.second_factor_confirm", guards=[require_login])
+    async def second_factor_confirm(
+        self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
+    ) -> Any:
+        person = await current_person(db_session, actor)
+        try:
+            form = parse_form(CodeForm, data)
+            await second_factor.confirm(
+                db_session, person, form.code, request.app.state.clock.now()
+            )
+        except FormInvalid as exc:
+            return form_page(
+                request, "accounts/second_factor.html", exc, _second_factor_context(person)
+            )
+        return redirect("/me/two-factor", "second_factor_on")
+
+    @post("/me/two-factor/disable", name="accounts.second_factor_disable", guards=[require_login])
+    async def second_factor_disable(
+        self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
+    ) -> Any:
+        person = await current_person(db_session, actor)
+        try:
+            form = parse_form(DisableSecondFactorForm, data)
+            await second_factor.disable(
+                db_session, person, form.password, form.code, request.app.state.clock.now()
+            )
+        except FormInvalid as exc:
+            return form_page(
+                request, "accounts/second_factor.html", exc, _second_factor_context(person)
+            )
+        return redirect("/me/two-factor", "second_factor_off")
+
     @get("/me/password", name="accounts.password", guards=[require_login])
     async def password_form(self, request: Request) -> Template:
         return page(request, "accounts/password.html", {"values": {}, "errors": {}})
@@ -115,3 +216,16 @@ class AccountController(Controller):
         await service.end_all_sessions(db_session, person.id)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
         return _with_session_cookie(redirect("/me", "password_changed"), request, token)
+
+
+def _second_factor_context(person: Person) -> dict[str, Any]:
+    secret = person.totp_secret
+    pending = secret is not None and not second_factor.enabled(person)
+    return {
+        "person": person,
+        "enabled": second_factor.enabled(person),
+        "pending": pending,
+        "secret": second_factor.grouped(secret) if pending and secret else "",
+        "values": {},
+        "errors": {},
+    }

@@ -23,6 +23,13 @@ class Person(TimestampedBase):
     disabled_at: Mapped[dt.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
+    # Second factor (TOTP, RFC 6238): a secret without ``totp_enabled_at`` is an enrolment not
+    # yet confirmed with a code; ``totp_last_step`` refuses a code used once already.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
 
 
 class WebSession(Base):
@@ -37,6 +44,10 @@ class WebSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    # Password checked, second factor not yet given: such a session signs nobody in.
+    second_factor_pending: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
 
 
 class RateCounter(Base):

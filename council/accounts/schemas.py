@@ -43,3 +43,19 @@ class ChangePasswordForm(msgspec.Struct):
     current_password: Secret
     new_password: Secret
     new_password_again: Secret
+
+
+Code = Annotated[
+    str,
+    msgspec.Meta(min_length=6, max_length=12, description=N_("请输入验证器应用中显示的 6 位数字")),
+]
+
+
+class CodeForm(msgspec.Struct):
+    code: Code
+    next: Annotated[str, msgspec.Meta(max_length=300)] = ""
+
+
+class DisableSecondFactorForm(msgspec.Struct):
+    password: Secret
+    code: Code

@@ -119,10 +119,22 @@ async def change_password(db: AsyncSession, person: Person, form: ChangePassword
 # --- sessions -------------------------------------------------------------------------------
 
 
+SECOND_FACTOR_WINDOW = dt.timedelta(minutes=10)
+
+
 async def start_session(
-    db: AsyncSession, person: Person, settings: Settings, now: dt.datetime
+    db: AsyncSession,
+    person: Person,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    second_factor_pending: bool = False,
 ) -> str:
-    """A fresh random token (256 bits) for every sign-in; only its hash is stored."""
+    """A fresh random token (256 bits) for every sign-in; only its hash is stored.
+
+    A pending session (password right, second factor still to come) signs nobody in and
+    lives only long enough to type a code.
+    """
     # Sign-in is rare enough to sweep what has expired: old sessions and throttle windows.
     await db.execute(sa.delete(WebSession).where(WebSession.expires_at < now))
     await throttle.purge(db, now - dt.timedelta(days=1))
@@ -133,7 +145,10 @@ async def start_session(
             person_id=person.id,
             created_at=now,
             last_seen_at=now,
-            expires_at=now + dt.timedelta(hours=settings.session_absolute_hours),
+            expires_at=now + SECOND_FACTOR_WINDOW
+            if second_factor_pending
+            else now + dt.timedelta(hours=settings.session_absolute_hours),
+            second_factor_pending=second_factor_pending,
         )
     )
     await db.flush()
@@ -165,7 +180,10 @@ async def resolve_session(
         await db.execute(
             sa.select(WebSession, Person)
             .join(Person, Person.id == WebSession.person_id)
-            .where(WebSession.token_hash == _token_hash(token))
+            .where(
+                WebSession.token_hash == _token_hash(token),
+                WebSession.second_factor_pending.is_(False),
+            )
         )
     ).one_or_none()
     if row is None:
@@ -176,6 +194,22 @@ async def resolve_session(
         return None
     # Touch at most once a minute: the idle clock needs no finer grain than that.
     return ResolvedSession(session.id, person, now - session.last_seen_at > dt.timedelta(minutes=1))
+
+
+async def pending_person(db: AsyncSession, token: str, now: dt.datetime) -> Person | None:
+    """Whoever gave the right password and still owes the second factor, if in time."""
+    if not token or len(token) > 100:
+        return None
+    return await db.scalar(
+        sa.select(Person)
+        .join(WebSession, WebSession.person_id == Person.id)
+        .where(
+            WebSession.token_hash == _token_hash(token),
+            WebSession.second_factor_pending.is_(True),
+            WebSession.expires_at > now,
+            Person.disabled_at.is_(None),
+        )
+    )
 
 
 async def touch_session(db: AsyncSession, session_id: UUID, now: dt.datetime) -> None:

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service
-from council.councils.models import ConstituencyKind
+from council.councils.models import ConstituencyKind, Role
 from council.councils.permissions import Action, Actor, can
 from council.councils.schemas import ClaimForm
 from council.errors import FormInvalid
@@ -65,6 +65,8 @@ class CouncilController(Controller):
             {
                 "person": person,
                 "mine": await service.my_councils(db_session, person.id),
+                # SECURITY: privileged roles should sign in with a second factor.
+                "privileged": actor.is_admin or bool(actor.councils_with(Role.FACILITATOR)),
             },
         )
 

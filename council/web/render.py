@@ -15,6 +15,9 @@ from council.web.auth import actor_of
 # Messages shown after a successful POST-redirect-GET, picked by key so no text travels in URLs.
 NOTICES: Mapping[str, str] = {
     "signed_in": N_("已登录"),
+    "signin_again": N_("验证已超时，请重新登录"),
+    "second_factor_on": N_("两步验证已开启，以后登录时需要输入验证器中的验证码"),
+    "second_factor_off": N_("两步验证已关闭"),
     "signed_out": N_("已退出登录"),
     "signed_up": N_("注册成功，欢迎加入"),
     "password_changed": N_("密码已修改，其他设备上的登录已失效"),
