@@ -406,17 +406,7 @@ async def _audit(
     summary: Mapping[str, Any],
     now: dt.datetime,
 ) -> None:
-    await audit.record(
-        db,
-        council_id=ballot.council_id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action=action,
-        object_type="ballot",
-        object_id=ballot.id,
-        summary=summary,
-        at=now,
-    )
+    await audit.record_by(db, actor, ballot.council_id, action, ("ballot", ballot.id), summary, now)
 
 
 async def create(

@@ -350,3 +350,23 @@ async def test_S11_secret_ballot_tables_do_not_link_people_to_choices(
     )
     assert not [n for n in names if n in page]
     assert "2 / 20" not in page and "4 / 20" in page  # turnout
+
+
+# --- the public result: turnout, quorum, verdict and base -----------------------------------
+
+
+async def test_R13_public_result_shows_turnout_quorum_verdict_and_base(
+    app: Litestar, client: Client
+) -> None:
+    """Anyone, signed in or not, reads the closed result with the base it was counted on."""
+    ballot = await opened(
+        app, pass_rule="2/3>=", pass_base="cast", quorum_rule="1/2>", quorum_measure="cast"
+    )
+    for login, choice in [("jumin01", "yes"), ("jumin02", "yes"), ("jumin03", "no")]:
+        assert (await vote_as(app, login, ballot, choice)).status_code == 303
+    await close(app, ballot)
+    page = text_of((await client.get(f"{BASE}/{ballot}")).text)
+    assert "投票率 3 / 20（已投票 / 应到）" in page
+    assert "计算基数 投票数（含弃权） = 3" in page and "至少需要 2 票" in page
+    assert "法定人数 未达到（3 / 20，至少 11）" in page
+    assert "未通过" in page  # 2 of 3 meets ⅔, but the quorum is not met
