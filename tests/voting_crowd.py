@@ -17,6 +17,7 @@ from uuid import UUID
 
 import msgspec
 import sqlalchemy as sa
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from council.accounts.models import Person
@@ -47,15 +48,14 @@ def _password_hash() -> str:
 class Crowd:
     """Sessions on the test's database, one per concurrent task, all on one pooled engine."""
 
-    settings: Settings
-    engine: AsyncEngine
+    config: SQLAlchemyAsyncConfig  # one per crowd: each config takes a key in a global registry
     council: Council
     facilitator: Actor
     voters: list[Actor] = field(default_factory=list)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with alchemy_config(self.settings, self.engine).get_session() as db:
+        async with self.config.get_session() as db:
             yield db
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -109,6 +109,10 @@ class Crowd:
             lambda db: voting.close(db, self.facilitator, self.council, ballot_id, now)
         )
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.config.get_engine()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -116,8 +120,9 @@ class Crowd:
 @asynccontextmanager
 async def crowd(settings: Settings, size: int, now: dt.datetime) -> AsyncIterator[Crowd]:
     """``size`` new residents of the demo council, added by its facilitator."""
-    engine = create_engine(settings)  # pooled: at most 20 connections on PostgreSQL
-    async with alchemy_config(settings, engine).get_session() as db:
+    # Pooled: at most 20 connections on PostgreSQL, however many tasks run at once.
+    config = alchemy_config(settings, create_engine(settings))
+    async with config.get_session() as db:
         council = await councils.get_by_slug(db, "zhonglou")
         zhuchi = await db.scalar(sa.select(Person).where(Person.login == "zhuchi"))
         assert zhuchi is not None
@@ -138,7 +143,7 @@ async def crowd(settings: Settings, size: int, now: dt.datetime) -> AsyncIterato
             await councils.add_member(db, facilitator, council, form, now)
         voters = [await actor_for(db, person) for person in people]
         await db.commit()
-    group = Crowd(settings, engine, council, facilitator, voters)
+    group = Crowd(config, council, facilitator, voters)
     try:
         yield group
     finally:
