@@ -3,12 +3,21 @@
 Bounded: each case runs for a fixed number of seconds with a fixed number of concurrent
 clients, then the server is stopped. Prints requests/s, p50, p99 and ratios between cases.
 Later capabilities add their cases to CASES.
+
+The vote cases (issue 6, SECURITY S39) use members and signed-in sessions made beforehand
+through the app's services (bench/voters.py): an ingest case where distinct voters cast as
+fast as the server takes them, then 200 voters spread over 10 s, once quietly and once while
+public pages are read. After each, the votes in the database are compared with the receipts
+the server acknowledged: "lost" are receipts missing from the database, "duplicated" rows
+beyond the acknowledged ones or a voter counted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -17,6 +26,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -24,6 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
+VOTERS = min(int(os.environ.get("BENCH_VOTERS", "600")), 800)
+VOTE_SECONDS = min(float(os.environ.get("BENCH_VOTE_SECONDS", "15")), 15.0)
+PACED_VOTERS = 200  # S39: 200 voters within 10 s
+PACED_SECONDS = 10.0
+# The council page lists every member, so it grows with the bench's residents: read pages
+# whose cost does not depend on them.
+READ_PAGES = ("/c/zhonglou/issues", "/c/zhonglou/ballots", "/c/zhonglou/meetings")
+READ_RATE = float(os.environ.get("BENCH_READ_RATE", "30"))  # public reads/s during S39
 
 
 @dataclass
@@ -55,13 +74,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
+def server_env(data_dir: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "COUNCIL_DATA_DIR": str(data_dir),
         "COUNCIL_ALLOWED_HOSTS": "127.0.0.1",
         "COUNCIL_DEMO": "false",
     }
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = server_env(data_dir)
     python = sys.executable
     for args in (["database", "upgrade", "--no-prompt"], ["demo", "load"]):
         subprocess.run(
@@ -134,6 +157,211 @@ CASES: list[tuple[str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]
 ]
 
 
+# --- vote cases -----------------------------------------------------------------------------
+
+
+def voters_tool(data_dir: Path, *args: str) -> Any:
+    """bench/voters.py against the bench database, through the app's own services."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "voters.py"), *args],
+        cwd=ROOT,
+        env={**server_env(data_dir), "PYTHONPATH": str(ROOT)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout)
+
+
+@dataclass
+class VoteRun:
+    """Per voter key: the receipt the server acknowledged, "refused" (409) or "unanswered"
+    (no answer, or a 5xx); voters never reached before the time ran out are absent."""
+
+    result: Result
+    outcomes: dict[str, str]
+
+    @property
+    def acknowledged(self) -> dict[str, str]:
+        return {k: v for k, v in self.outcomes.items() if v not in ("refused", "unanswered")}
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for v in self.outcomes.values() if v == outcome)
+
+
+async def cast_votes(
+    name: str,
+    base: str,
+    path: str,
+    voters: list[dict[str, str]],
+    *,
+    paced: float | None = None,
+) -> VoteRun:
+    """Each voter casts once. ``paced``: spread the votes evenly over that many seconds;
+    otherwise CONCURRENCY clients cast back to back until VOTE_SECONDS run out."""
+    latencies: list[float] = []
+    outcomes: dict[str, str] = {}
+    errors = 0
+    pending = list(voters)
+    rng = random.Random(6)  # choices for a benchmark, not secrets
+
+    async def cast(client: httpx.AsyncClient, csrf: str, voter: dict[str, str]) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        outcomes[voter["key"]] = "unanswered"
+        try:
+            response = await client.post(
+                path,
+                data={"_csrf_token": csrf, "choice": rng.choice(("yes", "no", "abstain"))},
+                headers={"Cookie": f"council_session={voter['token']}; csrftoken={csrf}"},
+            )
+        except httpx.HTTPError:
+            errors += 1
+            return
+        latencies.append(time.perf_counter() - started)
+        receipt = response.headers.get("x-vote-receipt")
+        if response.status_code == 303 and receipt:
+            outcomes[voter["key"]] = receipt
+        elif response.status_code == 409:
+            outcomes[voter["key"]] = "refused"
+        else:
+            errors += 1
+
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        csrf = (await client.get("/signin")).cookies["csrftoken"]
+        begun = time.monotonic()
+        if paced is not None:
+            gap = paced / len(pending)
+
+            async def at(i: int, voter: dict[str, str]) -> None:
+                await asyncio.sleep(max(0.0, begun + i * gap - time.monotonic()))
+                await cast(client, csrf, voter)
+
+            await asyncio.gather(*(at(i, v) for i, v in enumerate(pending)))
+        else:
+            stop = begun + VOTE_SECONDS
+
+            async def worker() -> None:
+                while pending and time.monotonic() < stop:
+                    await cast(client, csrf, pending.pop())
+
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.monotonic() - begun
+    return VoteRun(Result(name, len(latencies), errors, elapsed, latencies), outcomes)
+
+
+async def read_while(base: str, busy: asyncio.Future[Any]) -> Result:
+    """Public pages requested at READ_RATE per second (open loop, like visitors arriving) for
+    as long as ``busy`` runs."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def read(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        try:
+            page = READ_PAGES[len(latencies) % len(READ_PAGES)]
+            ok = (await client.get(page)).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        latencies.append(time.perf_counter() - started)
+        errors += not ok
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        begun = time.monotonic()
+        sent: list[asyncio.Task[None]] = []
+        while not busy.done():
+            sent.append(asyncio.ensure_future(read(client)))
+            await asyncio.sleep(max(0.0, begun + len(sent) / READ_RATE - time.monotonic()))
+        await asyncio.gather(*sent)
+        elapsed = time.monotonic() - begun
+    return Result(f"  public GETs @{READ_RATE:.0f}/s", len(latencies), errors, elapsed, latencies)
+
+
+@dataclass
+class Stored:
+    lost: int  # acknowledged, but no such row in the database
+    duplicated: int  # a voter stored twice, or a row for a vote that was refused or never sent
+    unanswered: int  # stored, but the answer never reached the client (timeout, 5xx)
+
+
+def check_stored(data_dir: Path, ballot: str, run: VoteRun) -> Stored:
+    stored: list[tuple[str, str]] = voters_tool(data_dir, "count", ballot)
+    keys = [key for key, _receipt in stored]
+    by_key = dict(stored)
+    acknowledged = run.acknowledged
+    lost = sum(1 for key, receipt in acknowledged.items() if by_key.get(key) != receipt)
+    duplicated = len(keys) - len(set(keys))
+    duplicated += sum(1 for key in by_key if run.outcomes.get(key, "refused") == "refused")
+    unanswered = sum(1 for key in by_key if run.outcomes.get(key) == "unanswered")
+    return Stored(lost, duplicated, unanswered)
+
+
+def vote_line(run: VoteRun, stored: Stored) -> str:
+    r = run.result
+    line = (
+        f"{r.name:<28} {len(run.acknowledged) / r.seconds:8.1f} votes/s "
+        f"p50 {r.pct(0.50):7.1f} ms   p99 {r.pct(0.99):7.1f} ms   errors {r.errors}   "
+        f"accepted {len(run.acknowledged)}   refused {run.count('refused')}   "
+        f"lost {stored.lost}, duplicated {stored.duplicated}"
+    )
+    return line + (f"   (stored but unanswered {stored.unanswered})" if stored.unanswered else "")
+
+
+async def vote_cases(data_dir: Path, base: str) -> bool:
+    """The vote cases; False if any vote was lost, duplicated or failed."""
+    started = time.monotonic()
+    prepared = voters_tool(data_dir, "prepare", str(VOTERS), "3")
+    voters: list[dict[str, str]] = prepared["voters"]
+    (ingest, eligible), (quiet, _), (mixed, _) = prepared["ballots"]
+    print(
+        f"vote cases: {len(voters)} signed-in voters made through the services "
+        f"({eligible} eligible per ballot) in {time.monotonic() - started:.1f} s, not timed"
+    )
+
+    def path(ballot: str) -> str:
+        return f"/c/{prepared['slug']}/ballots/{UUID(ballot)}/vote"
+
+    ok = True
+    runs: list[tuple[str, VoteRun]] = []
+    runs.append(
+        (ingest, await cast_votes(f"POST vote ({CONCURRENCY} clients)", base, path(ingest), voters))
+    )
+    paced = voters[:PACED_VOTERS]
+    runs.append(
+        (
+            quiet,
+            await cast_votes(
+                f"POST vote {PACED_VOTERS}/{PACED_SECONDS:.0f}s",
+                base,
+                path(quiet),
+                paced,
+                paced=PACED_SECONDS,
+            ),
+        )
+    )
+    voting = asyncio.ensure_future(
+        cast_votes(
+            f"POST vote {PACED_VOTERS}/{PACED_SECONDS:.0f}s+reads",
+            base,
+            path(mixed),
+            paced,
+            paced=PACED_SECONDS,
+        )
+    )
+    reads = await read_while(base, voting)
+    runs.append((mixed, await voting))
+    for ballot, run in runs:
+        stored = check_stored(data_dir, ballot, run)
+        print(vote_line(run, stored), flush=True)
+        ok = ok and not (stored.lost or stored.duplicated or run.result.errors)
+    print(reads.line())
+    quiet_p99, mixed_p99 = runs[1][1].result.pct(0.99), runs[2][1].result.pct(0.99)
+    print(f"vote p99 with reads ÷ quiet: {mixed_p99 / max(quiet_p99, 1e-9):.2f}")
+    return ok and not reads.errors
+
+
 async def main() -> None:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="council-bench-") as tmp:
@@ -154,8 +382,9 @@ async def main() -> None:
                 f"public page ÷ /healthz: throughput {page.rate / health.rate:.2f}, "
                 f"p50 latency {page.pct(0.5) / max(health.pct(0.5), 1e-9):.1f}×"
             )
-            if any(r.errors for r in results):
-                raise SystemExit("errors during the bench")
+            votes_ok = await vote_cases(Path(tmp), base)
+            if any(r.errors for r in results) or not votes_ok:
+                raise SystemExit("errors, lost or duplicated votes during the bench")
         finally:
             server.terminate()
             server.wait(timeout=15)

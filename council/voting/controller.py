@@ -196,6 +196,7 @@ class BallotController(Controller):
             "secret": ballot.method is Method.SECRET,
             "yes_no": ballot.kind is BallotKind.YES_NO,
             "prospects": [],
+            "corrections": await voting.corrections(db, actor, ballot),
         }
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
             context["prospects"] = await voting.prospective_electorate(db, ballot)

@@ -406,17 +406,7 @@ async def _audit(
     summary: Mapping[str, Any],
     now: dt.datetime,
 ) -> None:
-    await audit.record(
-        db,
-        council_id=ballot.council_id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action=action,
-        object_type="ballot",
-        object_id=ballot.id,
-        summary=summary,
-        at=now,
-    )
+    await audit.record_by(db, actor, ballot.council_id, action, ("ballot", ballot.id), summary, now)
 
 
 async def create(
@@ -621,7 +611,12 @@ async def cast(
     form (S9); a shop field is honoured only when it names a shop this person represents."""
     if not actor.signed_in:
         raise NotAllowed(_("请先登录"))
-    ballot = await get(db, actor, council, ballot_id, lock=True)
+    try:
+        ballot = await get(db, actor, council, ballot_id, lock=True)
+    except NotFound:
+        # A draft looks missing to voters; the refusal is still worth a line (S4).
+        log.warning("vote refused on unseen ballot %s by %s", ballot_id, actor.person_id)
+        raise
     try:
         workflow.check_cast(_facts(ballot, now))
     except Conflict:
@@ -944,6 +939,16 @@ async def correct(
         ).scalars()
         form = BallotForm(**{**_values(form), "listed": "\n".join(logins)})
     return await create(db, actor, council, form, now, constituency_ids=spec, corrects=old)
+
+
+async def corrections(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Ballot]:
+    """The ballots that correct this one (rule 9), as far as this person may see them."""
+    rows = await db.execute(
+        sa.select(Ballot)
+        .where(Ballot.corrects_id == ballot.id, Ballot.council_id == ballot.council_id)
+        .order_by(Ballot.created_at)
+    )
+    return [b for b in rows.scalars() if visible(actor, b)]
 
 
 async def receipts(db: AsyncSession, ballot: Ballot) -> list[tuple[str, str, str]]:

@@ -84,7 +84,9 @@ def advance(facts: Facts, target: Status) -> Status:
             _("表决处于“%(state)s”状态，不能进行此操作", state=_(STATUS_LABELS[facts.status]))
         )
     if reasons:
-        raise TransitionRefused(_("暂不能进行此操作"), [_(r) for r in reasons])
+        # The reasons go into the message too: the error page shows the message only.
+        said = [_(r) for r in reasons]
+        raise TransitionRefused(_("暂不能进行此操作：%(reasons)s", reasons="；".join(said)), said)
     return target
 
 

@@ -45,12 +45,15 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         clock: Clock = state.clock
         now = clock.now()
-        async with state.alchemy.get_session() as db:
-            resolved = await accounts.resolve_session(db, token, settings, now)
-            if resolved is None:
-                return AuthenticationResult(user=ANONYMOUS, auth=None)
-            actor = await accounts.actor_for(db, resolved.person)
-            await db.rollback()
+        # Reading the session needs no write lock, even on a POST: on SQLite a vote would
+        # otherwise queue for it twice, once here and once in its own transaction.
+        with write_intent(False):
+            async with state.alchemy.get_session() as db:
+                resolved = await accounts.resolve_session(db, token, settings, now)
+                if resolved is None:
+                    return AuthenticationResult(user=ANONYMOUS, auth=None)
+                actor = await accounts.actor_for(db, resolved.person)
+                await db.rollback()
         if resolved.needs_touch:
             with write_intent(True):
                 async with state.alchemy.get_session() as db:

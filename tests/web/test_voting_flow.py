@@ -57,8 +57,18 @@ async def test_member_sees_big_vote_buttons_and_receipt(app: Litestar, client: C
 
 @pytest.mark.parametrize(
     "choice",
-    ["maybe", "yes ", "", None, ["yes", "no"], "o1"],
-    ids=["foreign", "padded", "empty", "missing", "two", "other-ballot-code"],
+    ["maybe", "yes ", "", None, ["yes", "no"], "o1", ["yes", "yes"], "yes" * 5000, "YES"],
+    ids=[
+        "foreign",
+        "padded",
+        "empty",
+        "missing",
+        "two",
+        "other-ballot-code",
+        "repeated",
+        "oversized",
+        "case-changed",
+    ],
 )
 async def test_S10_bad_choice_is_422_and_nothing_stored(
     app: Litestar, db: AsyncSession, choice: object
