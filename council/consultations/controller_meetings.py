@@ -172,6 +172,8 @@ class MeetingController(Controller):
             "recorder": await db.get(Person, meeting.recorder_id) if meeting.recorder_id else None,
             "state": state,
             "minutes": await service.minutes_of(db, meeting),
+            "meeting_votes": await meeting_votes.results_for_meeting(db, meeting),
+            **vote_labels(),
             "constituency_options": [("", _("按账号邀请"))]
             + [(c.id.hex, c.name) for c in constituencies],
             "can_manage": can(actor, Action.MANAGE_CONSULTATIONS, council.id),

@@ -247,6 +247,8 @@ async def test_close_and_certify_from_console_then_public_pages_show_turnout_and
         assert certified.status_code == 200
         text = text_of(certified.text)
         assert "已认证" in text and "对当前议程发起表决" in text
+        record = text_of((await zhuchi.get(live.meeting)).text)
+        assert "会上表决" in record and "已投票 3 / 应到 20" in record
     await db.rollback()
     row = await db.get(Ballot, ballot)
     assert row is not None and row.status.value == "certified"
