@@ -113,6 +113,17 @@ class MeetingVote:
         return self.ballot.status in (Status.CLOSED, Status.CERTIFIED)
 
     @property
+    def needed(self) -> int | None:
+        """Yes votes needed to pass, when the base is fixed at opening (present, eligible)."""
+        rules = voting.rules_of(self.ballot)
+        fixed = {
+            BaseKind.PRESENT: self.ballot.present_count,
+            BaseKind.ELIGIBLE: self.ballot.eligible_count,
+        }
+        base = fixed.get(rules.passing.base)
+        return None if base is None else rules.passing.threshold.needed(base)
+
+    @property
     def labels(self) -> dict[str, str]:
         return {o.code: o.label for o in self.options}
 

@@ -147,9 +147,8 @@ async def test_facilitator_runs_a_vote_in_a_live_meeting(
         "href"
     )
     assert result_link is not None
-    await expect(phones["shop01"].locator("#vote-slot")).to_contain_text(
-        "已投票 3 / 应到 20", timeout=10_000
-    )
+    await expect(phones["shop01"].locator("#vote-slot .tag")).to_have_text("已认证", timeout=10_000)
+    await expect(phones["shop01"].locator("#vote-slot")).to_contain_text("已投票 3 / 应到 20")
     await screenshot(phones["shop01"], "meeting-vote-phone-result")
 
     public = await open_as(browser, live_server, None, PHONE)
