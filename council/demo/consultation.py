@@ -1,7 +1,8 @@
 """The 钟楼烟火 consultation: five rounds on kitchen fumes, the consensus "商户出资治理、
-居民参与监督" passed by the council in a named vote at the fifth meeting, the purifier plan for 37 shops (all verified) and the follow-up cleaning log
-(most verified, some awaiting a check, one overdue). Loaded through the same services a
-facilitator, members, merchants and the supervisor use, so every step is in the audit chain.
+居民参与监督" passed by the council in a named vote at the fifth meeting, the purifier plan for
+37 shops (all verified) and the follow-up cleaning log (most verified, some awaiting a check,
+one overdue). Loaded through the same services a facilitator, members, merchants and the
+supervisor use, so every step is in the audit chain.
 
 Dates are relative to the load time, so the story always reads as recent."""
 

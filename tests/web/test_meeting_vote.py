@@ -410,3 +410,45 @@ async def test_demo_consensus_resolution_passed_in_the_fifth_meeting(
     page = text_of((await client.get(f"{BASE}/matters/{matter}")).text)
     assert "会上表决" in page and "在“油烟问题第五次商居协商会”上表决" in page
     assert "已投票 19 / 应到 20" in page and "实到人数（开启时签到者） = 19" in page
+
+
+async def test_meeting_cannot_close_while_its_vote_is_open(app: Litestar, db: AsyncSession) -> None:
+    async with signed_in(app, "zhuchi") as zhuchi:
+        live = await live_meeting(app, db, zhuchi)
+        ballot = await open_vote(zhuchi, live)
+        refused = await post_form(zhuchi, f"{live.meeting}/close")
+        assert refused.status_code == 409
+        assert "会上还有表决没有结束" in text_of(refused.text)
+        assert (await post_form(zhuchi, f"{live.meeting}/votes/{ballot}/close")).status_code == 303
+        assert (await post_form(zhuchi, f"{live.meeting}/close")).status_code == 303
+
+
+async def test_secret_meeting_vote_shows_the_receipt_once(app: Litestar, db: AsyncSession) -> None:
+    async with signed_in(app, "zhuchi") as zhuchi:
+        live = await live_meeting(app, db, zhuchi)
+        ballot = await open_vote(zhuchi, live, method="secret")
+        console = await zhuchi.get(f"{live.meeting}/console", headers=HTMX)
+        assert "无记名表决：结束前只显示投票人数" in text_of(console.text)
+    response = await phone_vote(app, live, "jumin01", ballot, "no")
+    assert response.status_code == 200
+    receipt = response.headers["x-vote-receipt"]
+    assert f"{receipt[:4]}-{receipt[4:8]}" in response.text
+    assert "回执只显示这一次" in text_of(response.text)
+    async with signed_in(app, "jumin01") as member:
+        later = await member.get(f"{live.meeting}/phone", headers=HTMX)
+    assert "您已投票" in text_of(later.text) and receipt[:4] not in later.text
+
+
+async def test_vote_without_javascript_redirects_to_the_phone_view(
+    app: Litestar, db: AsyncSession
+) -> None:
+    async with signed_in(app, "zhuchi") as zhuchi:
+        live = await live_meeting(app, db, zhuchi)
+        ballot = await open_vote(zhuchi, live)
+    async with signed_in(app, "shop01") as member:
+        response = await post_form(member, f"{live.meeting}/votes/{ballot}", {"choice": "yes"})
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{live.meeting}/phone?notice=voted"
+        page = await member.get(response.headers["location"])
+    text = text_of(page.text)
+    assert "投票成功，请保存您的回执" in text and "您已投票：同意" in text
