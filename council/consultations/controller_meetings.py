@@ -103,7 +103,7 @@ async def phone_page(
             "closed": meeting.status is MeetingStatus.CLOSED,
             "errors": errors or {},
             "values": {},
-            "vote": await meeting_votes.for_phone(db, actor, meeting, me.invitation),
+            "vote": await meeting_votes.for_phone(db, actor, meeting),
             "receipt": receipt,
             **vote_labels(),
         },
