@@ -101,6 +101,7 @@ async def test_facilitator_runs_a_vote_in_a_live_meeting(
     await expect(console.locator("main")).to_contain_text("现在 3 人")
     await console.fill("#f-question", QUESTION)
     await console.select_option("#f-quorum_rule", "")
+    await screenshot(console, "meeting-vote-form")
     await console.click("#meeting-vote-form button[type=submit]")
     await expect(console.locator("#messages")).to_contain_text("表决已开启")
     await expect(console.locator("#console-vote")).to_contain_text("应到 20 · 实到 3")
@@ -162,3 +163,4 @@ async def test_facilitator_runs_a_vote_in_a_live_meeting(
     await public.goto(matter)
     await expect(public.locator("#meeting-votes")).to_contain_text(QUESTION)
     await expect(public.locator("#meeting-votes")).to_contain_text("已投票 3 / 应到 20")
+    await screenshot(public, "meeting-vote-matter")
