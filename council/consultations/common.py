@@ -1,21 +1,19 @@
-"""What every consultation service shares: council-scoped lookups and audit entries."""
+"""What every consultation service shares: council-scoped lookups, sides and dates."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.audit import service as audit
 from council.consultations.models import Side
-from council.councils.models import ConstituencyKind, Council
-from council.councils.permissions import Action, Actor, can
-from council.errors import NotAllowed, NotFound
+from council.councils.models import ConstituencyKind
+from council.errors import NotFound
 from council.i18n import _
 
 T = TypeVar("T")
@@ -64,38 +62,6 @@ async def scoped(
     if found is None:
         raise NotFound(_("找不到这个页面"))
     return found
-
-
-def require(actor: Actor, action: Action, council: Council, message: str) -> None:
-    """Refuse with 404 to strangers and 403 to the council's own people without the right."""
-    if can(actor, action, council.id):
-        return
-    if not actor.signed_in or not actor.roles_in(council.id):
-        raise NotFound(_("找不到这个页面"))
-    raise NotAllowed(message)
-
-
-async def record(
-    db: AsyncSession,
-    actor: Actor,
-    council_id: UUID,
-    action: str,
-    object_type: str,
-    object_id: UUID,
-    summary: Mapping[str, Any],
-    now: dt.datetime,
-) -> None:
-    await audit.record(
-        db,
-        council_id=council_id,
-        actor_id=actor.person_id,
-        actor_label=actor.display_name,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary,
-        at=now,
-    )
 
 
 def local_date(moment: dt.datetime, timezone: str) -> dt.date:

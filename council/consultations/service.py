@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.audit import service as audit
 from council.consultations import service_meetings as meetings
-from council.consultations.common import as_uuid, record, require, scoped
+from council.consultations.common import as_uuid, scoped
 from council.consultations.models import (
     ActionPlan,
     AgendaItem,
@@ -45,6 +46,7 @@ from council.consultations.workflow import (
 )
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, Visibility
+from council.councils.service import check
 from council.errors import FormInvalid, TransitionRefused
 from council.files import service as files
 from council.files.images import ImageRejected
@@ -199,7 +201,7 @@ async def round_context(db: AsyncSession, round_: Round) -> tuple[Matter, RoundV
 async def create_matter(
     db: AsyncSession, actor: Actor, council: Council, form: MatterForm, now: dt.datetime
 ) -> Matter:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以立项"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以立项"))
     matter = Matter(
         council_id=council.id,
         title=form.title,
@@ -212,8 +214,14 @@ async def create_matter(
     )
     db.add(matter)
     await db.flush()
-    await record(
-        db, actor, council.id, "matter.created", "matter", matter.id, {"title": matter.title}, now
+    await audit.record_by(
+        db,
+        actor,
+        council.id,
+        "matter.created",
+        ("matter", matter.id),
+        {"title": matter.title},
+        at=now,
     )
     return matter
 
@@ -236,7 +244,7 @@ async def change_status(
     form: MatterStatusForm,
     now: dt.datetime,
 ) -> Matter:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以改变议题状态"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以改变议题状态"))
     matter = await get_matter(db, council, matter_id)
     return await _move(db, actor, matter, form.status, form.reason, now)
 
@@ -253,15 +261,14 @@ async def _move(
     before = matter.status
     matter.status = MATTER.advance(matter.status, target, facts)
     matter.status_reason = reason
-    await record(
+    await audit.record_by(
         db,
         actor,
         matter.council_id,
         "matter.status_changed",
-        "matter",
-        matter.id,
+        ("matter", matter.id),
         {"from": before.value, "to": target.value, "reason": reason},
-        now,
+        at=now,
     )
     return matter
 
@@ -275,7 +282,7 @@ async def open_round(
     now: dt.datetime,
 ) -> Round:
     """Round N+1 of a matter, put on a meeting's agenda."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以安排协商"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以安排协商"))
     matter = await get_matter(db, council, matter_id)
     if matter.status is not MatterStatus.CONSULTING:
         raise TransitionRefused(_("只有“协商中”的议题可以安排新一轮协商"))
@@ -292,15 +299,14 @@ async def open_round(
     await meetings.add_agenda_item(
         db, actor, council, meeting.id, AgendaForm(title=title), now, round_=round_
     )
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "round.opened",
-        "round",
-        round_.id,
+        ("round", round_.id),
         {"matter": matter.title, "number": round_.number, "meeting": meeting.title},
-        now,
+        at=now,
     )
     return round_
 
@@ -319,7 +325,7 @@ async def add_entry(
 ) -> RoundEntry:
     """A statement, position or option, with photos or test reports attached (public, like
     the rest of the consultation record; checked and re-encoded by the uploads module)."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以记录发言"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以记录发言"))
     round_ = await get_round(db, council, round_id)
     if round_.status is not RoundStatus.OPEN:
         raise TransitionRefused(_("这一轮已经结束，记录不能再改动"))
@@ -353,20 +359,19 @@ async def add_entry(
             visibility=Visibility.PUBLIC,
             now=now,
         )
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "round.entry_recorded",
-        "round",
-        round_.id,
+        ("round", round_.id),
         {
             "kind": form.kind.value,
             "side": form.side.value,
             "speaker": form.speaker,
             "files": [f.name for f in stored],
         },
-        now,
+        at=now,
     )
     return entry
 
@@ -380,7 +385,7 @@ async def close_round(
     now: dt.datetime,
 ) -> Round:
     """Close with an outcome (rule 23); "none" or "partial" schedules round N+1 or defers."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以结束协商轮次"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以结束协商轮次"))
     round_ = await get_round(db, council, round_id)
     next_meeting = None
     if as_uuid(form.next_meeting_id) is not None:
@@ -400,20 +405,19 @@ async def close_round(
     round_.closed_at = now
     await db.flush()
     assert form.outcome is not None  # noqa: S101 - the ROUND gate refuses a missing outcome
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "round.closed",
-        "round",
-        round_.id,
+        ("round", round_.id),
         {
             "number": round_.number,
             "outcome": form.outcome.value,
             "open_questions": question_lines(form.open_questions),
             "deferral": form.deferral_note,
         },
-        now,
+        at=now,
     )
     matter = await get_matter(db, council, round_.matter_id)
     if form.outcome is Outcome.CONSENSUS:

@@ -14,12 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.audit import service as audit
 from council.consultations import attendance
 from council.consultations.common import (
     as_uuid,
     parse_date,
-    record,
-    require,
     scoped,
     side_of,
 )
@@ -59,6 +58,7 @@ from council.councils.models import (
     Role,
 )
 from council.councils.permissions import Action, Actor
+from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
 from council.voting.models import Ballot
@@ -193,7 +193,7 @@ def _starts_at(form: MeetingForm, timezone: str) -> dt.datetime:
 async def create_meeting(
     db: AsyncSession, actor: Actor, council: Council, form: MeetingForm, now: dt.datetime
 ) -> Meeting:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以安排会议"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以安排会议"))
     meeting = Meeting(
         council_id=council.id,
         title=form.title,
@@ -207,19 +207,18 @@ async def create_meeting(
     )
     db.add(meeting)
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "meeting.scheduled",
-        "meeting",
-        meeting.id,
+        ("meeting", meeting.id),
         {
             "title": meeting.title,
             "starts_at": meeting.starts_at.isoformat(),
             "place": meeting.place,
         },
-        now,
+        at=now,
     )
     return meeting
 
@@ -233,7 +232,7 @@ async def invite(
     now: dt.datetime,
 ) -> int:
     """Invite a whole constituency's verified members, or one person by login."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以邀请参会人"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以邀请参会人"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is MeetingStatus.CLOSED:
         raise Conflict(_("会议已结束，不能再邀请"))
@@ -282,8 +281,14 @@ async def invite(
         added.append(person.display_name)
     await db.flush()
     if added:
-        await record(
-            db, actor, council.id, "meeting.invited", "meeting", meeting.id, {"invited": added}, now
+        await audit.record_by(
+            db,
+            actor,
+            council.id,
+            "meeting.invited",
+            ("meeting", meeting.id),
+            {"invited": added},
+            at=now,
         )
     return len(added)
 
@@ -298,7 +303,7 @@ async def add_agenda_item(
     *,
     round_: Round | None = None,
 ) -> AgendaItem:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以编排议程"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以编排议程"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is MeetingStatus.CLOSED:
         raise Conflict(_("会议已结束，不能再添加议程"))
@@ -314,15 +319,14 @@ async def add_agenda_item(
     )
     db.add(item)
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "agenda.added",
-        "meeting",
-        meeting.id,
+        ("meeting", meeting.id),
         {"position": item.position, "title": item.title},
-        now,
+        at=now,
     )
     return item
 
@@ -333,21 +337,23 @@ async def add_agenda_item(
 async def set_live(
     db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, now: dt.datetime
 ) -> Meeting:
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以主持会议"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以主持会议"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise TransitionRefused(_("会议已开始或已结束"))
     meeting.status = MeetingStatus.LIVE
     items = await agenda(db, meeting)
     meeting.current_position = items[0].position if items else None
-    await record(db, actor, council.id, "meeting.opened", "meeting", meeting.id, {}, now)
+    await audit.record_by(
+        db, actor, council.id, "meeting.opened", ("meeting", meeting.id), {}, at=now
+    )
     return meeting
 
 
 async def close_meeting(
     db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, now: dt.datetime
 ) -> Meeting:
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以主持会议"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以主持会议"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is MeetingStatus.CLOSED:
         raise TransitionRefused(_("会议已经结束"))
@@ -364,14 +370,16 @@ async def close_meeting(
         "present": state.quorum.present,
         "quorum_met": state.quorum.met,
     }
-    await record(db, actor, council.id, "meeting.closed", "meeting", meeting.id, summary, now)
+    await audit.record_by(
+        db, actor, council.id, "meeting.closed", ("meeting", meeting.id), summary, at=now
+    )
     return meeting
 
 
 async def set_current_item(
     db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, position: int
 ) -> Meeting:
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以主持会议"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以主持会议"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is not MeetingStatus.LIVE:
         raise TransitionRefused(_("会议尚未开始"))
@@ -422,15 +430,14 @@ async def _sign_in(
     except IntegrityError as exc:
         raise Conflict(duplicate) from exc
     name = await db.scalar(sa.select(Person.display_name).where(Person.id == person_id))
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "meeting.signed_in",
-        "meeting",
-        meeting.id,
+        ("meeting", meeting.id),
         {"person": name, "method": method.value},
-        now,
+        at=now,
     )
     return attendance
 
@@ -443,7 +450,7 @@ async def sign_in_with_code(
     form: CodeForm,
     now: dt.datetime,
 ) -> Attendance:
-    require(actor, Action.ATTEND_MEETINGS, council, _("您不是本议事会的参会成员"))
+    check(actor, council, Action.ATTEND_MEETINGS, _("您不是本议事会的参会成员"))
     meeting = await get_meeting(db, council, meeting_id)
     if not hmac.compare_digest(form.code.encode(), meeting.code.encode()):
         raise FormInvalid({"code": _("签到码不对，请看主持人屏幕上的 6 位数字")})
@@ -459,7 +466,7 @@ async def mark_present(
     person_id: UUID,
     now: dt.datetime,
 ) -> Attendance:
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以代为签到"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以代为签到"))
     meeting = await get_meeting(db, council, meeting_id)
     return await _sign_in(db, actor, council, meeting, person_id, SignInMethod.FACILITATOR, now)
 
@@ -473,7 +480,7 @@ async def excuse(
     now: dt.datetime,
 ) -> Invitation:
     """请假: an invited member will not come; the absence is not held against them."""
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以登记请假"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以登记请假"))
     meeting = await get_meeting(db, council, meeting_id)
     invitation = await db.scalar(
         sa.select(Invitation).where(
@@ -494,8 +501,8 @@ async def excuse(
         raise Conflict(_("已经登记过请假"))
     invitation.excused = True
     name = await db.scalar(sa.select(Person.display_name).where(Person.id == person_id))
-    await record(
-        db, actor, council.id, "meeting.excused", "meeting", meeting.id, {"person": name}, now
+    await audit.record_by(
+        db, actor, council.id, "meeting.excused", ("meeting", meeting.id), {"person": name}, at=now
     )
     return invitation
 
@@ -538,7 +545,7 @@ async def absentees(db: AsyncSession, council: Council, now: dt.datetime) -> lis
 async def request_to_speak(
     db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, now: dt.datetime
 ) -> SpeakRequest:
-    require(actor, Action.ATTEND_MEETINGS, council, _("您不是本议事会的参会成员"))
+    check(actor, council, Action.ATTEND_MEETINGS, _("您不是本议事会的参会成员"))
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is not MeetingStatus.LIVE:
         raise TransitionRefused(_("会议尚未开始或已经结束"))
@@ -577,7 +584,7 @@ async def request_to_speak(
 async def _queue_request(
     db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, request_id: UUID
 ) -> tuple[Meeting, SpeakRequest]:
-    require(actor, Action.RUN_MEETINGS, council, _("只有主持人可以安排发言"))
+    check(actor, council, Action.RUN_MEETINGS, _("只有主持人可以安排发言"))
     meeting = await get_meeting(db, council, meeting_id)
     request = await scoped(db, SpeakRequest, council.id, request_id)
     if request.meeting_id != meeting.id:
@@ -689,7 +696,7 @@ async def draft_minutes(
     now: dt.datetime,
 ) -> Minutes:
     """Write or rewrite the draft of an item's minutes; confirmed minutes are refused."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以起草纪要"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以起草纪要"))
     item = await scoped(db, AgendaItem, council.id, agenda_item_id)
     latest = await db.scalar(
         sa.select(Minutes)
@@ -714,15 +721,14 @@ async def draft_minutes(
     else:
         latest.text = form.text
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "minutes.drafted",
-        "minutes",
-        latest.id,
+        ("minutes", latest.id),
         {"agenda_item": item.title, "length": len(form.text)},
-        now,
+        at=now,
     )
     return latest
 
@@ -735,7 +741,7 @@ async def edit_minutes(
     form: MinutesForm,
     now: dt.datetime,
 ) -> Minutes:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以修改纪要"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以修改纪要"))
     minutes = await scoped(db, Minutes, council.id, minutes_id)
     if not minutes_editable(minutes.status):
         raise TransitionRefused(
@@ -743,15 +749,14 @@ async def edit_minutes(
             [_("已确认的纪要只读（规则 9）")],
         )
     minutes.text = form.text
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "minutes.drafted",
-        "minutes",
-        minutes.id,
+        ("minutes", minutes.id),
         {"length": len(form.text)},
-        now,
+        at=now,
     )
     return minutes
 
@@ -765,7 +770,7 @@ async def correct_minutes(
     now: dt.datetime,
 ) -> Minutes:
     """A correction is a new draft pointing at the confirmed minutes it corrects."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以更正纪要"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以更正纪要"))
     old = await scoped(db, Minutes, council.id, minutes_id)
     if minutes_editable(old.status):
         raise TransitionRefused(_("草稿可以直接修改，不需要更正"))
@@ -779,15 +784,14 @@ async def correct_minutes(
     )
     db.add(correction)
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "minutes.corrected",
-        "minutes",
-        correction.id,
+        ("minutes", correction.id),
         {"corrects": old.id.hex},
-        now,
+        at=now,
     )
     return correction
 
@@ -796,7 +800,7 @@ async def confirm_minutes(
     db: AsyncSession, actor: Actor, council: Council, minutes_id: UUID, now: dt.datetime
 ) -> None:
     """An attendee confirms that the draft is what was said."""
-    require(actor, Action.CONFIRM_MINUTES, council, _("只有到会成员可以确认纪要"))
+    check(actor, council, Action.CONFIRM_MINUTES, _("只有到会成员可以确认纪要"))
     minutes = await scoped(db, Minutes, council.id, minutes_id)
     if minutes.status is not MinutesStatus.DRAFT:
         raise TransitionRefused(_("纪要已经定稿"))
@@ -816,13 +820,15 @@ async def confirm_minutes(
             await db.flush()
     except IntegrityError as exc:
         raise Conflict(_("您已经确认过这份纪要")) from exc
-    await record(db, actor, council.id, "minutes.confirmed_by", "minutes", minutes.id, {}, now)
+    await audit.record_by(
+        db, actor, council.id, "minutes.confirmed_by", ("minutes", minutes.id), {}, at=now
+    )
 
 
 async def finalize_minutes(
     db: AsyncSession, actor: Actor, council: Council, minutes_id: UUID, now: dt.datetime
 ) -> Minutes:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以定稿纪要"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以定稿纪要"))
     minutes = await scoped(db, Minutes, council.id, minutes_id)
     count = await db.scalar(
         sa.select(sa.func.count(MinutesConfirmation.id)).where(
@@ -832,15 +838,14 @@ async def finalize_minutes(
     facts = MinutesFacts(confirmations=int(count or 0), has_text=bool(minutes.text.strip()))
     minutes.status = MINUTES.advance(minutes.status, MinutesStatus.CONFIRMED, facts)
     minutes.confirmed_at = now
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "minutes.confirmed",
-        "minutes",
-        minutes.id,
+        ("minutes", minutes.id),
         {"confirmations": facts.confirmations},
-        now,
+        at=now,
     )
     return minutes
 
@@ -853,13 +858,15 @@ async def publish_minutes(
     form: PublishForm,
     now: dt.datetime,
 ) -> Minutes:
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以公开纪要"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以公开纪要"))
     minutes = await scoped(db, Minutes, council.id, minutes_id)
     facts = MinutesFacts(has_public_text=bool(form.public_text.strip()))
     minutes.status = MINUTES.advance(minutes.status, MinutesStatus.PUBLISHED, facts)
     minutes.public_text = form.public_text
     minutes.published_at = now
-    await record(db, actor, council.id, "minutes.published", "minutes", minutes.id, {}, now)
+    await audit.record_by(
+        db, actor, council.id, "minutes.published", ("minutes", minutes.id), {}, at=now
+    )
     return minutes
 
 

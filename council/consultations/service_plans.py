@@ -13,7 +13,8 @@ from litestar.datastructures import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
-from council.consultations.common import local_date, parse_date, record, require, scoped
+from council.audit import service as audit
+from council.consultations.common import local_date, parse_date, scoped
 from council.consultations.models import (
     ActionItem,
     ActionPlan,
@@ -36,6 +37,7 @@ from council.consultations.workflow import (
 )
 from council.councils.models import ClaimStatus, Council, Shop, ShopRepresentative
 from council.councils.permissions import STAFF_ROLES, Action, Actor, Visibility, can
+from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotFound, TransitionRefused
 from council.files import service as files
 from council.files.images import ImageRejected
@@ -216,7 +218,7 @@ async def create_plan(
     now: dt.datetime,
 ) -> ActionPlan:
     """Turn a round's consensus into a plan with one item per shop (rule 25)."""
-    require(actor, Action.MANAGE_CONSULTATIONS, council, _("只有主持人可以制定行动计划"))
+    check(actor, council, Action.MANAGE_CONSULTATIONS, _("只有主持人可以制定行动计划"))
     round_ = await scoped(db, Round, council.id, round_id)
     if round_.status is not RoundStatus.CLOSED or round_.outcome is not Outcome.CONSENSUS:
         raise TransitionRefused(_("只有达成共识的协商轮次可以转为行动计划"))
@@ -279,13 +281,12 @@ async def create_plan(
         )
     await db.flush()
     matter = await db.get(Matter, round_.matter_id)
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "plan.created",
-        "action_plan",
-        plan.id,
+        ("action_plan", plan.id),
         {
             "matter": matter.title if matter else "",
             "round": round_.number,
@@ -293,7 +294,7 @@ async def create_plan(
             "deadline": deadline.isoformat(),
             "merchants_pay": form.merchants_pay,
         },
-        now,
+        at=now,
     )
     return plan
 
@@ -347,15 +348,14 @@ async def submit_evidence(
         )
     if item.status is not ItemStatus.SUBMITTED:
         item.status = ITEM.advance(item.status, ItemStatus.SUBMITTED, ItemFacts(has_evidence=True))
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "item.evidence_submitted",
-        "action_item",
-        item.id,
+        ("action_item", item.id),
         {"evidence": evidence.id.hex, "files": [f.name for f in stored]},
-        now,
+        at=now,
     )
     return evidence
 
@@ -369,7 +369,7 @@ async def verify_item(
     now: dt.datetime,
 ) -> Verification:
     """通过 or 退回 the latest evidence; never one's own item or evidence (rule 12)."""
-    require(actor, Action.VERIFY_ACTION_ITEMS, council, _("只有监督员可以核验"))
+    check(actor, council, Action.VERIFY_ACTION_ITEMS, _("只有监督员可以核验"))
     item = await scoped(db, ActionItem, council.id, item_id)
     latest = await db.scalar(
         sa.select(Evidence)
@@ -398,15 +398,14 @@ async def verify_item(
     )
     db.add(verification)
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "item.verified" if target is ItemStatus.VERIFIED else "item.returned",
-        "action_item",
-        item.id,
+        ("action_item", item.id),
         {"evidence": latest.id.hex, "reason": form.reason},
-        now,
+        at=now,
     )
     return verification
 
@@ -419,7 +418,7 @@ async def record_inspection(
     form: InspectionForm,
     now: dt.datetime,
 ) -> Inspection:
-    require(actor, Action.RECORD_INSPECTIONS, council, _("只有监督小组可以记录巡查"))
+    check(actor, council, Action.RECORD_INSPECTIONS, _("只有监督小组可以记录巡查"))
     plan = await get_plan(db, council, plan_id)
     day = parse_date(form.date)
     if day is None:
@@ -447,14 +446,13 @@ async def record_inspection(
     )
     db.add(inspection)
     await db.flush()
-    await record(
+    await audit.record_by(
         db,
         actor,
         council.id,
         "inspection.recorded",
-        "action_plan",
-        plan.id,
+        ("action_plan", plan.id),
         {"date": day.isoformat(), "shop": form.shop_number, "note": form.note[:200]},
-        now,
+        at=now,
     )
     return inspection

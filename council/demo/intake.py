@@ -128,7 +128,7 @@ async def load(
         IssueStatus.MERGED,
         start + 6 * DAY,
         target_number=str(fumes.number),
-        reason="同一油烟问题，并入主议题一并协商",
+        reason="同一油烟问题，并入主诉求一并协商",
     )
     await demo.move(
         fumes,

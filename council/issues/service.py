@@ -98,7 +98,7 @@ async def update_settings(
     db: AsyncSession, actor: Actor, council: Council, form: IntakeSettingsForm, now: dt.datetime
 ) -> None:
     if not can(actor, Action.EDIT_SETTINGS, council.id):
-        raise NotAllowed(_("只有主持人可以修改议题设置"))
+        raise NotAllowed(_("只有主持人可以修改诉求设置"))
     categories = [c.strip()[:60] for c in form.categories.splitlines() if c.strip()]
     if not categories:
         raise FormInvalid({"categories": _("至少填写一个类别")}, {"categories": form.categories})
@@ -132,7 +132,7 @@ async def get_visible(
     if issue is None or not can_see(
         actor, visibility_of(issue), council.id, owner_id=issue.submitter_id
     ):
-        raise NotFound(_("找不到这个议题"))
+        raise NotFound(_("找不到这个诉求"))
     return issue
 
 
@@ -481,7 +481,7 @@ async def submit(
     now: dt.datetime,
 ) -> Issue:
     if not can(actor, Action.SUBMIT_ISSUE, council.id) or actor.person_id is None:
-        raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以提交议题"))
+        raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以提交诉求"))
     settings = await intake_settings(db, council.id, lock=True)
     values = {
         "title": form.title,
@@ -556,10 +556,10 @@ async def cosign(
     if not can(actor, Action.COSIGN_ISSUE, council.id) or actor.person_id is None:
         raise NotAllowed(_("只有本议事会已核实的居民、商户和成员可以附议"))
     if issue.status not in workflow.OPEN:
-        raise Conflict(_("这个议题当前为“%(s)s”，不再接受附议", s=workflow.label(issue.status)))
+        raise Conflict(_("这个诉求当前为“%(s)s”，不再接受附议", s=workflow.label(issue.status)))
     if issue.submitter_id == actor.person_id:
-        raise Conflict(_("不能附议自己提交的议题"))
-    already = Conflict(_("您已附议过这个议题，每人只能附议一次"))
+        raise Conflict(_("不能附议自己提交的诉求"))
+    already = Conflict(_("您已附议过这个诉求，每人只能附议一次"))
     if await has_cosigned(db, issue, actor.person_id):
         raise already
     try:
@@ -585,14 +585,14 @@ async def withdraw_cosign(
 ) -> None:
     issue = await get_visible(db, actor, council, issue_id, lock=True)
     if issue.status not in workflow.OPEN:
-        raise Conflict(_("这个议题当前为“%(s)s”，附议不能再撤回", s=workflow.label(issue.status)))
+        raise Conflict(_("这个诉求当前为“%(s)s”，附议不能再撤回", s=workflow.label(issue.status)))
     result = await db.execute(
         sa.delete(IssueCosign).where(
             IssueCosign.issue_id == issue.id, IssueCosign.person_id == actor.person_id
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise Conflict(_("您没有附议过这个议题"))
+        raise Conflict(_("您没有附议过这个诉求"))
     await _audit(
         db, issue, "issue.cosign_withdrawn", actor.person_id, mask(actor.display_name), now
     )
@@ -603,7 +603,7 @@ async def withdraw(
 ) -> Issue:
     issue = await get_visible(db, actor, council, issue_id, lock=True)
     if issue.submitter_id != actor.person_id:
-        raise NotAllowed(_("只有提交人可以撤回议题"))
+        raise NotAllowed(_("只有提交人可以撤回诉求"))
     before = issue.status
     issue.status = workflow.advance(
         workflow.Facts(status=before, kind=issue.kind), IssueStatus.WITHDRAWN
@@ -696,9 +696,9 @@ async def transition(
     """A facilitator's triage decision, through the state machine; refused moves change nothing."""
     issue = await get_visible(db, actor, council, issue_id, lock=True)
     if not can(actor, Action.TRIAGE_ISSUES, council.id):
-        raise NotAllowed(_("只有主持人可以受理和处理议题"))
+        raise NotAllowed(_("只有主持人可以受理和处理诉求"))
     if form.to is IssueStatus.WITHDRAWN:
-        raise NotAllowed(_("只有提交人可以撤回议题"))
+        raise NotAllowed(_("只有提交人可以撤回诉求"))
     target = department = None
     if form.to is IssueStatus.MERGED:
         target = await _merge_target(db, council, form.target_number)
@@ -761,7 +761,7 @@ async def transition(
         db, issue, f"issue.{EVENT_OF[form.to]}", actor.person_id, actor.display_name, now, **summary
     )
     text = _(
-        "议题 #%(n)s「%(t)s」状态更新为：%(s)s",
+        "诉求 #%(n)s「%(t)s」状态更新为：%(s)s",
         n=issue.number,
         t=issue.title,
         s=workflow.label(issue.status),
@@ -785,12 +785,12 @@ async def bulk_triage(
     All or nothing: one issue that may not move refuses the whole batch.
     """
     if not can(actor, Action.TRIAGE_ISSUES, council.id):
-        raise NotAllowed(_("只有主持人可以受理和处理议题"))
+        raise NotAllowed(_("只有主持人可以受理和处理诉求"))
     ids = list(dict.fromkeys(issue_ids))
     if not ids:
-        raise FormInvalid({"issue_ids": _("请先勾选要受理的议题")})
+        raise FormInvalid({"issue_ids": _("请先勾选要受理的诉求")})
     if len(ids) > BULK_LIMIT:
-        raise FormInvalid({"issue_ids": _("一次最多受理 %(n)s 个议题", n=BULK_LIMIT)})
+        raise FormInvalid({"issue_ids": _("一次最多受理 %(n)s 个诉求", n=BULK_LIMIT)})
     for issue_id in ids:
         await transition(db, actor, council, issue_id, TransitionForm(to=IssueStatus.TRIAGE), now)
     return len(ids)
@@ -827,13 +827,13 @@ async def reply(
         raise NotAllowed(_("只有受理转办的职能部门或主持人可以答复"))
     if issue.status is not IssueStatus.REFERRED:
         raise Conflict(
-            _("只有“已转办”的议题可以答复，当前为“%(s)s”", s=workflow.label(issue.status))
+            _("只有“已转办”的诉求可以答复，当前为“%(s)s”", s=workflow.label(issue.status))
         )
     issue.department_reply = form.reply
     issue.replied_at = now
     await _event(db, issue, "replied", actor.person_id, actor.display_name, now, note=form.reply)
     await _audit(db, issue, "issue.replied", actor.person_id, actor.display_name, now)
-    text = _("议题 #%(n)s「%(t)s」收到职能部门答复", n=issue.number, t=issue.title)
+    text = _("诉求 #%(n)s「%(t)s」收到职能部门答复", n=issue.number, t=issue.title)
     await _notify(db, council, issue, text, skip=actor.person_id)
     return issue
 
@@ -850,7 +850,7 @@ async def comment(
     if not can(actor, Action.COMMENT_ISSUE, council.id) or actor.person_id is None:
         raise NotAllowed(_("只有本议事会已核实的成员可以评论"))
     if issue.status is IssueStatus.WITHDRAWN:
-        raise Conflict(_("议题已撤回，不能再评论"))
+        raise Conflict(_("诉求已撤回，不能再评论"))
     parent_id = None
     if form.parent_id:
         try:

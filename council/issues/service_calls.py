@@ -346,7 +346,10 @@ def cell(value: object) -> str:
 
 
 def summary_csv(result: CallSummary, *, with_texts: bool) -> str:
+    """The summary as CSV; it starts with a byte-order mark so spreadsheet programs read the
+    Chinese text as UTF-8."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["问题序号", "问题", "回答", "线上", "线下", "合计"])
     for qsum in result.questions:

@@ -99,14 +99,14 @@ def _accept(facts: Facts) -> list[str]:
 
 def _merge(facts: Facts) -> list[str]:
     if not facts.merge_target_found:
-        return [_("找不到要合并到的议题，请填写本议事会的议题编号")]
+        return [_("找不到要合并到的诉求，请填写本议事会的诉求编号")]
     if facts.merge_target_is_self:
-        return [_("不能把议题合并到它自己")]
+        return [_("不能把诉求合并到它自己")]
     if facts.merge_target_status not in MERGE_TARGETS:
         label = (
             STATUS_LABELS.get(facts.merge_target_status, "") if facts.merge_target_status else ""
         )
-        return [_("只能合并到仍在办理的议题，目标议题%(s)s", s=label)]
+        return [_("只能合并到仍在办理的诉求，目标诉求%(s)s", s=label)]
     return []
 
 
@@ -143,7 +143,7 @@ TRANSITIONS: Mapping[tuple[IssueStatus, IssueStatus], Gate] = {
 
 # Moves people try that the table refuses, with the rule in words.
 _EXPLAINED: Mapping[tuple[IssueStatus, IssueStatus], str] = {
-    (IssueStatus.REFERRED, IssueStatus.CLOSED): "转办的议题须先核实办理结果，才能办结",
+    (IssueStatus.REFERRED, IssueStatus.CLOSED): "转办的诉求须先核实办理结果，才能办结",
 }
 
 
@@ -162,7 +162,7 @@ def blocking(facts: Facts, to: IssueStatus) -> list[str]:
         explained = _EXPLAINED.get((facts.status, to))
         if explained:
             return [_(explained)]
-        return [_("“%(a)s”的议题不能改为“%(b)s”", a=label(facts.status), b=label(to))]
+        return [_("“%(a)s”的诉求不能改为“%(b)s”", a=label(facts.status), b=label(to))]
     return gate(facts)
 
 

@@ -37,7 +37,7 @@ def test_issue_with_photo_cosigned_accepted_and_public(
         files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]
     )
     page.locator("main").get_by_role("button", name="提交").click()
-    expect(page.get_by_text("议题已提交")).to_be_visible()
+    expect(page.get_by_text("诉求已提交")).to_be_visible()
     expect(page.locator(".page-head .badge")).to_have_text("已提交")
     issue_url = page.url.split("?")[0]
 

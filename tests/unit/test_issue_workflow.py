@@ -36,30 +36,30 @@ def test_the_table_is_exactly_the_allowed_moves() -> None:
 
 # Gates: the move exists but the facts do not allow it.
 REFUSED_BY_GATE = [
-    (S.TRIAGE, S.MERGED, {}, "找不到要合并到的议题"),
+    (S.TRIAGE, S.MERGED, {}, "找不到要合并到的诉求"),
     (
         S.TRIAGE,
         S.MERGED,
         {"merge_target_found": True, "merge_target_is_self": True, "merge_target_status": S.TRIAGE},
-        "不能把议题合并到它自己",
+        "不能把诉求合并到它自己",
     ),
     (
         S.TRIAGE,
         S.MERGED,
         {"merge_target_found": True, "merge_target_status": S.CLOSED},
-        "只能合并到仍在办理的议题",
+        "只能合并到仍在办理的诉求",
     ),
     (
         S.TRIAGE,
         S.MERGED,
         {"merge_target_found": True, "merge_target_status": S.MERGED},
-        "只能合并到仍在办理的议题",
+        "只能合并到仍在办理的诉求",
     ),
     (
         S.TRIAGE,
         S.MERGED,
         {"merge_target_found": True, "merge_target_status": S.REJECTED},
-        "只能合并到仍在办理的议题",
+        "只能合并到仍在办理的诉求",
     ),
     (S.TRIAGE, S.REFERRED, {}, "转办须选择本议事会的职能部门"),
     (S.TRIAGE, S.REJECTED, {}, "不予受理须写明公开理由"),

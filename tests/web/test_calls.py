@@ -114,7 +114,8 @@ async def test_call_with_online_and_offline_answers_exports_matching_csv(
     exported = await client.get(f"{CALLS}/{call_id}/summary.csv")
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert exported.text.startswith("\ufeff"), "spreadsheet programs need the BOM for UTF-8"
+    rows = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
     by_choice = {r[2]: tuple(int(x) for x in r[3:6]) for r in rows[1:] if len(r) == 6 and r[0]}
     for choice, numbers in counts.items():
         assert by_choice[choice] == numbers

@@ -78,7 +78,7 @@ async def test_second_cosign_is_refused_and_counts_once(client: Client, db: Asyn
         follow_redirects=False,
     )
     assert second.status_code == 409
-    assert "您已附议过这个议题" in text_of(second.text)
+    assert "您已附议过这个诉求" in text_of(second.text)
     assert len(await cosigners(db, issue_id)) == 1
 
 
@@ -86,7 +86,7 @@ async def test_submitter_cannot_cosign_own_issue(client: Client, db: AsyncSessio
     issue_id = await submit_as(client, "jumin11", "夜间噪音扰民")
     response = await act(client, "jumin11", issue_id, "cosign")
     assert response.status_code == 409
-    assert "不能附议自己提交的议题" in text_of(response.text)
+    assert "不能附议自己提交的诉求" in text_of(response.text)
     assert await cosigners(db, issue_id) == []
 
 

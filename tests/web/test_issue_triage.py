@@ -127,7 +127,7 @@ async def test_accept_before_triage_is_refused(client: Client, db: AsyncSession)
     issue_id = await submit_as(client, "jumin11", "夜间噪音扰民")
     response = await move(client, F, issue_id, "accepted")
     assert response.status_code == 409
-    assert "“已提交”的议题不能改为“已立项”" in text_of(response.text)
+    assert "“已提交”的诉求不能改为“已立项”" in text_of(response.text)
     assert await status_of(db, issue_id) is IssueStatus.SUBMITTED
 
 
@@ -152,7 +152,7 @@ async def test_merge_into_itself_is_refused(client: Client, db: AsyncSession) ->
     number = (await issue(db, issue_id)).number
     response = await move(client, F, issue_id, "merged", target_number=str(number))
     assert response.status_code == 409
-    assert "不能把议题合并到它自己" in text_of(response.text)
+    assert "不能把诉求合并到它自己" in text_of(response.text)
     assert await status_of(db, issue_id) is IssueStatus.TRIAGE
 
 
@@ -164,7 +164,7 @@ async def test_merge_into_closed_issue_is_refused(client: Client, db: AsyncSessi
     number = (await issue(db, closed)).number
     response = await move(client, F, source, "merged", target_number=str(number))
     assert response.status_code == 409
-    assert "只能合并到仍在办理的议题" in text_of(response.text)
+    assert "只能合并到仍在办理的诉求" in text_of(response.text)
     assert await status_of(db, source) is IssueStatus.TRIAGE
     assert await cosigners(db, closed) == []
 
@@ -187,7 +187,7 @@ async def test_merge_counts_shared_cosigners_once(client: Client, db: AsyncSessi
     # jumin13, jumin01 (shared), jumin02 (carried), jumin12 (the duplicate's submitter)
     assert len(after) == len(set(after)) == 4
     page = text_of((await client.get(f"{BASE}/{target}")).text)
-    assert "附议 4 人" in page and "合并了重复议题" in page
+    assert "附议 4 人" in page and "合并了重复诉求" in page
     merged = text_of((await client.get(f"{BASE}/{source}")).text)
     assert "已合并到" in merged
 
@@ -199,7 +199,7 @@ async def test_non_facilitator_triage_is_refused_and_changes_nothing(
     for login, status in (("jumin12", 403), ("jiandu", 403), ("shop01", 403)):
         response = await move(client, login, issue_id, "triage")
         assert response.status_code == status, login
-        assert "只有主持人可以受理和处理议题" in text_of(response.text)
+        assert "只有主持人可以受理和处理诉求" in text_of(response.text)
     assert await status_of(db, issue_id) is IssueStatus.SUBMITTED
 
 
@@ -314,7 +314,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
 ) -> None:
     first = await submit_as(client, "jumin11", "楼道堆放杂物")
     second = await submit_as(client, "jumin12", "路灯不亮")
-    accepted = await _triaged(client, "已经受理的议题")
+    accepted = await _triaged(client, "已经受理的诉求")
     client.cookies.clear()
     await sign_in(client, F)
     token = client.cookies["csrftoken"]
