@@ -39,6 +39,7 @@ from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
+from council.voting.controller_meetings import MeetingVoteController
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
 from council.web.security import SecurityMiddleware
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CallController,
             NotificationController,
             BallotController,
+            MeetingVoteController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "meeting.closed": N_("会议结束"),
     "meeting.signed_in": N_("会议签到"),
     "meeting.excused": N_("登记请假"),
+    "meeting.vote_opened": N_("会上开启表决"),
     "round.opened": N_("开始新一轮协商"),
     "round.entry_recorded": N_("记录协商发言"),
     "round.closed": N_("结束协商轮次"),

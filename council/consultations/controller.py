@@ -34,6 +34,8 @@ from council.errors import FormInvalid
 from council.files.service import uploads_in
 from council.forms import parse_form
 from council.i18n import _
+from council.voting import meetings as meeting_votes
+from council.voting.controller import labels as vote_labels
 from council.web.auth import require_login
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect
@@ -96,6 +98,8 @@ class MatterController(Controller):
             "council": council,
             "story": story,
             "plans": [await service_plans.progress(db, council, p, now) for p in story.plans],
+            "meeting_votes": await meeting_votes.results_for_matter(db, council, matter.id),
+            **vote_labels(),
             "matter": matter,
             "meeting_options": await _open_meetings(db, council),
             "status_options": [(s.value, label(s)) for s in MatterStatus if s is not matter.status],

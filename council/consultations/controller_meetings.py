@@ -29,6 +29,9 @@ from council.councils.permissions import Action, Actor, can
 from council.errors import FormInvalid, NotFound
 from council.forms import parse_form
 from council.i18n import _
+from council.voting import meetings as meeting_votes
+from council.voting.controller import labels as vote_labels
+from council.voting.service import Receipt
 from council.web.auth import require_login
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect, wants_fragment
@@ -44,6 +47,69 @@ async def visible_to(db: AsyncSession, actor: Actor, slug: str, action: Action) 
     if not can(actor, action, council.id):
         raise NotFound(_("找不到这个页面"))
     return council
+
+
+async def console_page(
+    request: Request, db: AsyncSession, actor: Actor, slug: str, meeting_id: UUID
+) -> Template:
+    """The facilitator's console, or to htmx its live fragment (polled every 2 s)."""
+    council = await visible_to(db, actor, slug, Action.RUN_MEETINGS)
+    meeting = await service.get_meeting(db, council, meeting_id)
+    state = await service.live_state(db, meeting)
+    return page(
+        request,
+        "consultations/console.html",
+        {
+            "council": council,
+            "meeting": meeting,
+            "state": state,
+            "labels": QUORUM_LABELS,
+            "now": now_of(request),
+            "vote": await meeting_votes.latest(db, meeting),
+            **vote_labels(),
+        },
+        fragment=CONSOLE_FRAGMENT,
+    )
+
+
+async def phone_page(
+    request: Request,
+    db: AsyncSession,
+    actor: Actor,
+    slug: str,
+    meeting_id: UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    receipt: Receipt | None = None,
+) -> Template:
+    """The member's phone view, or to htmx its live fragment; ``receipt`` is shown once."""
+    council = await visible_to(db, actor, slug, Action.ATTEND_MEETINGS)
+    meeting = await service.get_meeting(db, council, meeting_id)
+    state = await service.live_state(db, meeting)
+    me = state.invitee(actor.person_id)
+    if me is None:
+        # Not invited: this meeting's phone view does not exist for them.
+        raise NotFound(_("找不到这个页面"))
+    return page(
+        request,
+        "consultations/phone.html",
+        {
+            "council": council,
+            "meeting": meeting,
+            "state": state,
+            "me": me,
+            "queued": state.in_queue(actor.person_id),
+            "closed": meeting.status is MeetingStatus.CLOSED,
+            "errors": errors or {},
+            "values": {},
+            "vote": await meeting_votes.for_phone(db, actor, meeting),
+            "receipt": receipt,
+            **vote_labels(),
+        },
+        fragment=PHONE_FRAGMENT,
+        status_code=status_code,
+    )
 
 
 class MeetingController(Controller):
@@ -106,6 +172,8 @@ class MeetingController(Controller):
             "recorder": await db.get(Person, meeting.recorder_id) if meeting.recorder_id else None,
             "state": state,
             "minutes": await service.minutes_of(db, meeting),
+            "meeting_votes": await meeting_votes.results_for_meeting(db, meeting),
+            **vote_labels(),
             "constituency_options": [("", _("按账号邀请"))]
             + [(c.id.hex, c.name) for c in constituencies],
             "can_manage": can(actor, Action.MANAGE_CONSULTATIONS, council.id),
@@ -275,21 +343,7 @@ class MeetingController(Controller):
     async def _console(
         self, request: Request, db: AsyncSession, actor: Actor, slug: str, meeting_id: UUID
     ) -> Template:
-        council = await visible_to(db, actor, slug, Action.RUN_MEETINGS)
-        meeting = await service.get_meeting(db, council, meeting_id)
-        state = await service.live_state(db, meeting)
-        return page(
-            request,
-            "consultations/console.html",
-            {
-                "council": council,
-                "meeting": meeting,
-                "state": state,
-                "labels": QUORUM_LABELS,
-                "now": now_of(request),
-            },
-            fragment=CONSOLE_FRAGMENT,
-        )
+        return await console_page(request, db, actor, slug, meeting_id)
 
     @get("/{meeting_id:uuid}/console", name="meetings.console", guards=[require_login])
     async def console(
@@ -436,28 +490,8 @@ class MeetingController(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        council = await visible_to(db, actor, slug, Action.ATTEND_MEETINGS)
-        meeting = await service.get_meeting(db, council, meeting_id)
-        state = await service.live_state(db, meeting)
-        me = state.invitee(actor.person_id)
-        if me is None:
-            # Not invited: this meeting's phone view does not exist for them.
-            raise NotFound(_("找不到这个页面"))
-        return page(
-            request,
-            "consultations/phone.html",
-            {
-                "council": council,
-                "meeting": meeting,
-                "state": state,
-                "me": me,
-                "queued": state.in_queue(actor.person_id),
-                "closed": meeting.status is MeetingStatus.CLOSED,
-                "errors": errors or {},
-                "values": {},
-            },
-            fragment=PHONE_FRAGMENT,
-            status_code=status_code,
+        return await phone_page(
+            request, db, actor, slug, meeting_id, errors=errors, status_code=status_code
         )
 
     @get("/{meeting_id:uuid}/phone", name="meetings.phone", guards=[require_login])

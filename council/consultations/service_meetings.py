@@ -61,6 +61,8 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
+from council.voting.models import Ballot
+from council.voting.workflow import Status
 
 INVITABLE_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR)
 
@@ -355,6 +357,11 @@ async def close_meeting(
     meeting = await get_meeting(db, council, meeting_id)
     if meeting.status is MeetingStatus.CLOSED:
         raise TransitionRefused(_("会议已经结束"))
+    if await db.scalar(
+        sa.select(Ballot.id).where(Ballot.meeting_id == meeting.id, Ballot.status == Status.OPEN)
+    ):
+        # A vote's electorate was frozen in this meeting; it ends here, not after it.
+        raise TransitionRefused(_("会上还有表决没有结束，请先结束表决再结束会议"))
     state = await live_state(db, meeting)
     meeting.status = MeetingStatus.CLOSED
     meeting.current_position = None

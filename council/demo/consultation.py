@@ -1,7 +1,8 @@
 """The 钟楼烟火 consultation: five rounds on kitchen fumes, the consensus "商户出资治理、
-居民参与监督", the purifier plan for 37 shops (all verified) and the follow-up cleaning log
-(most verified, some awaiting a check, one overdue). Loaded through the same services a
-facilitator, members, merchants and the supervisor use, so every step is in the audit chain.
+居民参与监督" passed by the council in a named vote at the fifth meeting, the purifier plan for
+37 shops (all verified) and the follow-up cleaning log (most verified, some awaiting a check,
+one overdue). Loaded through the same services a facilitator, members, merchants and the
+supervisor use, so every step is in the audit chain.
 
 Dates are relative to the load time, so the story always reads as recent."""
 
@@ -38,6 +39,8 @@ from council.consultations.workflow import Outcome
 from council.councils import service as councils
 from council.councils.models import Council, Shop
 from council.councils.permissions import Actor
+from council.voting import meetings as meeting_votes
+from council.voting.tally import MAJORITY, TWO_THIRDS, BaseKind
 
 S, P, OPT = EntryKind.STATEMENT, EntryKind.POSITION, EntryKind.OPTION
 M, R, PARTY, PROP, DEPT, EXP = (
@@ -266,6 +269,8 @@ async def load(db: AsyncSession, council: Council, facilitator: Actor, now: dt.d
             at = start + dt.timedelta(minutes=10 + 8 * minute)
             await service.add_entry(db, facilitator, council, round_.id, entry, at)
         end = start + dt.timedelta(hours=2)
+        if number == len(ROUNDS):
+            await _resolution(db, council, facilitator, meeting, present, people, actor, start)
         next_meeting = None
         if number < len(ROUNDS):
             following = ROUNDS[number]
@@ -317,6 +322,52 @@ async def _schedule(
         invite = InviteForm(constituency_id=constituencies[name])
         await service_meetings.invite(db, facilitator, council, meeting.id, invite, noticed)
     return meeting
+
+
+RESOLUTION = (
+    "决议：通过第五轮协商共识“商户出资治理、居民参与监督”——美食街 1–37 号餐饮店铺一个月内"
+    "自行出资加装油烟净化器，监督小组每周两次夜间巡查，以第三方检测达标为验收标准"
+)
+# How the present members voted on it; everyone else present said 同意.
+AGAINST = {"jumin06": "no"}  # 褚国平 still wanted barbecues to stop at 10 pm
+ABSTAINING = {"chengguan": "abstain", "huanbao": "abstain"}  # the departments stay neutral
+
+
+async def _resolution(
+    db: AsyncSession,
+    council: Council,
+    facilitator: Actor,
+    meeting: service_meetings.Meeting,
+    present: list[service_meetings.Invitee],
+    people: dict[str, Person],
+    actor: ActorOf,
+    start: dt.datetime,
+) -> None:
+    """The council passes the consensus in the meeting that reached it: a named vote opened
+    on the current item, quorum ≥ 2/3 of members present, passing with > 1/2 of those present."""
+    [item] = await service_meetings.agenda(db, meeting)
+    opened_at = start + dt.timedelta(hours=1, minutes=35)
+    form = meeting_votes.MeetingVoteForm(
+        agenda_item_id=item.id.hex,
+        question=RESOLUTION,
+        pass_rule=MAJORITY.key,
+        pass_base=BaseKind.PRESENT,
+        quorum_rule=TWO_THIRDS.key,
+    )
+    ballot = await meeting_votes.open_vote(db, facilitator, council, meeting.id, form, opened_at)
+    voters = [i for i in present if i.invitation.counts_for_quorum]
+    for n, invitee in enumerate(voters):
+        login = people_login(people, invitee)
+        choice = AGAINST.get(login) or ABSTAINING.get(login) or "yes"
+        at = opened_at + dt.timedelta(seconds=20 + 15 * n)
+        await meeting_votes.cast(
+            db, await actor(login), council, meeting.id, ballot.id, {"choice": choice}, at
+        )
+    closed_at = opened_at + dt.timedelta(minutes=8)
+    await meeting_votes.close_vote(db, facilitator, council, meeting.id, ballot.id, closed_at)
+    await meeting_votes.certify_vote(
+        db, facilitator, council, meeting.id, ballot.id, closed_at + dt.timedelta(minutes=2)
+    )
 
 
 async def _minutes(

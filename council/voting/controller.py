@@ -16,7 +16,7 @@ from council.councils.permissions import Action, Actor, can
 from council.errors import FormInvalid, NotFound
 from council.forms import parse_form
 from council.i18n import _
-from council.voting import schemas
+from council.voting import meetings, schemas
 from council.voting import service as voting
 from council.voting.models import Ballot, BallotKind, Method
 from council.voting.workflow import STATUS_LABELS, Status
@@ -197,6 +197,7 @@ class BallotController(Controller):
             "yes_no": ballot.kind is BallotKind.YES_NO,
             "prospects": [],
             "corrections": await voting.corrections(db, actor, ballot),
+            "meeting_vote": await meetings.view(db, ballot) if ballot.meeting_id else None,
         }
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
             context["prospects"] = await voting.prospective_electorate(db, ballot)

@@ -91,6 +91,14 @@ class Ballot(TimestampedBase):
     corrects_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("ballot.id", ondelete="RESTRICT"), default=None, index=True
     )
+    # A vote taken in a live meeting, on one of its agenda items (voting.meetings). Its
+    # present_count is who had signed in to that meeting when the vote opened (rule 14).
+    meeting_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    agenda_item_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="RESTRICT"), default=None, index=True
+    )
 
 
 class BallotOption(Base):

@@ -626,6 +626,12 @@ async def cast(
     if not electors:
         log.warning("vote refused outside the electorate of %s by %s", ballot.id, actor.person_id)
         raise NotAllowed(_("您不在本次表决的投票人名单中"))
+    if ballot.meeting_id is not None:
+        # Rule 14: a meeting vote belongs to those signed in when it opened, its 实到 base.
+        electors = [e for e in electors if e.present]
+        if not electors:
+            log.warning("vote refused, not present at opening of %s", ballot.id)
+            raise NotAllowed(_("表决开启时您尚未签到，不能参加本次表决"))
     wanted_shop = data.get("shop")
     if wanted_shop:
         electors = [e for e in electors if e.shop_id and e.shop_id.hex == wanted_shop]
