@@ -80,9 +80,7 @@ class ConventionVersion(TimestampedBase):
     ballot_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("ballot.id", ondelete="RESTRICT"), default=None, index=True
     )
-    decided_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )

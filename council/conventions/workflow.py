@@ -1,7 +1,7 @@
 """The life of one version of a convention (公约). Pure: no Litestar, no SQLAlchemy.
 
-    草稿 ─公布征求意见─► 征求意见 ─提交表决─► 表决中 ─┬─► 已生效 ─(later version adopted)─► 已被取代
-      └──────────(revision, after comments)──►──┘       └─► 未通过 (stays a draft text, result shown)
+    草稿 ─公布征求意见─► 征求意见 ─提交表决─► 表决中 ─┬─► 已生效 ─(newer adopted)─► 已被取代
+      └──────────(revision, after comments)──►──┘       └─► 未通过 (a draft text, result shown)
     征求意见 / 未通过 ─(a later revision leaves draft)─► 已被取代
 
 Adoption follows the five steps of the 2018 guidance (DOMAIN §6): opinions are collected in
