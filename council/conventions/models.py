@@ -80,7 +80,9 @@ class ConventionVersion(TimestampedBase):
     ballot_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("ballot.id", ondelete="RESTRICT"), default=None, index=True
     )
+    # when the certified ballot result was recorded; adopted_at only if it passed
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    adopted_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0006conventions
 Revises: 0004voting
-Create Date: 2026-11-23 11:29:01.244927+00:00
+Create Date: 2026-11-23 11:31:32.761319+00:00
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def upgrade() -> None:
     sa.Column('published_at', sa.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('ballot_id', sa.GUID(length=16), nullable=True),
     sa.Column('decided_at', sa.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('adopted_at', sa.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('superseded_at', sa.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.GUID(length=16), nullable=True),
     sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),

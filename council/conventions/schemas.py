@@ -1,0 +1,146 @@
+"""Form shapes of the conventions room, and the article rows of the draft editor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+
+from council.errors import FormInvalid
+from council.i18n import N_, _
+from council.voting.models import Electorate
+from council.voting.schemas import LocalTime, RuleKey
+from council.voting.tally import MAJORITY, BaseKind
+
+MAX_ARTICLES = 60
+HEADING_MAX = 60
+BODY_MAX = 2000
+
+# Who may adopt a convention here: one vote per shop (商户公约), or the council's members.
+VOTE_ELECTORATES: Mapping[Electorate, str] = {
+    Electorate.SHOPS: N_("全体已核实店铺（一店一票）"),
+    Electorate.MEMBERS: N_("全体议事会成员"),
+}
+# A convention vote is counted against everyone bound (应到) by default (DOMAIN §3, example 1).
+VOTE_BASES: Mapping[BaseKind, str] = {
+    BaseKind.ELIGIBLE: N_("应到（全体有表决权的店铺或成员）"),
+    BaseKind.CAST: N_("投票数（含弃权）"),
+    BaseKind.DECISIVE: N_("有效表态数（同意＋反对）"),
+}
+
+
+class ConventionForm(msgspec.Struct):
+    title: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    binds: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    preamble: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    change_note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class CommentPeriodForm(msgspec.Struct):
+    closes_at: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", description=N_("请填写征求意见的截止时间")
+        ),
+    ]
+    opens_at: LocalTime = ""  # empty: from now
+
+
+class EndCommentsForm(msgspec.Struct):
+    reason: Annotated[str, msgspec.Meta(min_length=2, max_length=500)]
+
+
+class ReviewForm(msgspec.Struct):
+    reviewer: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    note: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
+
+
+class VoteForm(msgspec.Struct):
+    electorate: Electorate = Electorate.SHOPS
+    pass_rule: RuleKey = MAJORITY.key
+    pass_base: BaseKind = BaseKind.ELIGIBLE
+    closes_at: LocalTime = ""
+
+
+class CommentForm(msgspec.Struct):
+    article: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$", description=N_("请选择条款"))]
+    body: Annotated[str, msgspec.Meta(min_length=2, max_length=1000)]
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    key: str  # "" for a new article
+    heading: str
+    body: str
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def article_rows(data: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The editor's rows as typed: ``heading_N``, ``body_N``, ``key_N``, ``delete_N`` for
+    N = 1..count, then one blank row ``heading_new``/``body_new`` for a new article."""
+    try:
+        count = min(int(_text(data, "count") or 0), MAX_ARTICLES)
+    except ValueError:
+        count = 0
+    rows = [
+        {
+            "key": _text(data, f"key_{i}"),
+            "heading": _text(data, f"heading_{i}"),
+            "body": _text(data, f"body_{i}"),
+            "delete": "1" if _text(data, f"delete_{i}") else "",
+        }
+        for i in range(1, count + 1)
+    ]
+    rows.append(
+        {
+            "key": "",
+            "heading": _text(data, "heading_new"),
+            "body": _text(data, "body_new"),
+            "delete": "",
+        }
+    )
+    return rows
+
+
+def parse_articles(
+    data: Mapping[str, Any], values: Mapping[str, Any]
+) -> tuple[list[ArticleInput], list[dict[str, str]]]:
+    """The articles to keep, in order, or FormInvalid naming each empty or too long one."""
+    rows = article_rows(data)
+    errors: dict[str, str] = {}
+    kept: list[ArticleInput] = []
+    for i, row in enumerate(rows, start=1):
+        new_row = i == len(rows)
+        field = "body_new" if new_row else f"body_{i}"
+        if row["delete"]:
+            continue
+        if new_row and not row["heading"] and not row["body"]:
+            continue
+        if not row["body"]:
+            errors[field] = (
+                _("新条款的内容不能为空")
+                if new_row
+                else _("第 %(n)s 条内容不能为空；要删除这一条，请勾选“删除此条”", n=i)
+            )
+        elif len(row["body"]) > BODY_MAX:
+            errors[field] = _("每条不能超过 %(n)s 个字", n=BODY_MAX)
+        if len(row["heading"]) > HEADING_MAX:
+            errors["heading_new" if new_row else f"heading_{i}"] = _(
+                "条款标题不能超过 %(n)s 个字", n=HEADING_MAX
+            )
+        kept.append(ArticleInput(row["key"], row["heading"], row["body"]))
+    if not kept and not errors:
+        errors["body_new"] = _("公约至少要有一条条款")
+    if len(kept) > MAX_ARTICLES:
+        errors["body_new"] = _("最多 %(n)s 条", n=MAX_ARTICLES)
+    if errors:
+        raise FormInvalid(errors, {**values, "rows": rows})
+    return kept, rows
