@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from council.errors import FormInvalid
+from council.forms import parse_form
 from council.i18n import N_, _
 from council.voting.models import Electorate
 from council.voting.schemas import LocalTime, RuleKey
@@ -142,5 +143,24 @@ def parse_articles(
     if len(kept) > MAX_ARTICLES:
         errors["body_new"] = _("最多 %(n)s 条", n=MAX_ARTICLES)
     if errors:
-        raise FormInvalid(errors, {**values, "rows": rows})
+        raise FormInvalid(errors, {**values, "rows": rows[:-1]})
     return kept, rows
+
+
+def parse_editor(data: Mapping[str, Any]) -> tuple[ConventionForm, list[ArticleInput]]:
+    """The draft editor's title fields and articles, with every error of either at once."""
+    values = {k: v for k, v in data.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    form = None
+    try:
+        form = parse_form(ConventionForm, data)
+    except FormInvalid as exc:
+        errors.update(exc.errors)
+    rows: list[ArticleInput] = []
+    try:
+        rows, _typed = parse_articles(data, values)
+    except FormInvalid as exc:
+        errors.update(exc.errors)
+    if errors or form is None:
+        raise FormInvalid(errors, {**values, "rows": article_rows(data)[:-1]})
+    return form, rows
