@@ -87,7 +87,7 @@ async def put_to_vote(
         raise FormInvalid({"pass_base": _("请选择计算基数")})
     convention, version = await get_version(db, actor, council, convention_id, number, lock=True)
     await lock_convention(db, convention)
-    version.status = workflow.advance(await facts_for(db, version, now), VersionStatus.VOTING)
+    target = workflow.advance(await facts_for(db, version, now), VersionStatus.VOTING)
     ballot_form = BallotForm(
         question=ballot_question(version.title, version.number),
         description=_(
@@ -104,6 +104,7 @@ async def put_to_vote(
     ballot = await voting.create(db, actor, council, ballot_form, now)
     ballot = await voting.open_ballot(db, actor, council, ballot.id, now)
     version.ballot_id = ballot.id
+    version.status = target
     version.published_at = version.published_at or now
     await db.flush()
     await supersede_replaced(db, actor, version, now)

@@ -598,6 +598,7 @@ async def comment(
         author_id=actor.person_id,
         author_label=await author_label(db, actor, council),
         body=form.body,
+        created_at=now,
     )
     db.add(row)
     await db.flush()
