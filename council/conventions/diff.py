@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,27 +58,44 @@ class ArticleDiff:
         )
 
 
+# Runs of Latin letters, digits and the marks inside numbers and times ("22:30", "1.5") are
+# one token; every other character (a Chinese character, a punctuation mark) is its own.
+_TOKEN = re.compile(r"[0-9A-Za-z]+(?:[:.．：][0-9A-Za-z]+)*|\s+|.", re.S)
+# An unchanged run this short between two changes reads as noise: fold it into the change.
+_ISLAND = 3
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
 def text_diff(old: str, new: str) -> tuple[Segment, ...]:
     """Segments that rebuild ``old`` (same + removed) and ``new`` (same + added)."""
     if old == new:
         return (Segment(Op.SAME, new),) if new else ()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    a, b = tokens(old), tokens(new)
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    # (same text) or (removed, added) pairs, with short unchanged islands folded in
+    runs: list[tuple[str, str, str]] = []  # (kind, old text, new text)
+    for i, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
+        between = 0 < i < len(opcodes) - 1
+        if tag == "equal" and not (between and len(a[i1:i2]) < _ISLAND):
+            runs.append(("same", old_part, new_part))
+        elif runs and runs[-1][0] == "change":
+            _kind, o, n = runs[-1]
+            runs[-1] = ("change", o + old_part, n + new_part)
+        else:
+            runs.append(("change", old_part, new_part))
     segments: list[Segment] = []
-
-    def add(op: Op, text: str) -> None:
-        if not text:
-            return
-        if segments and segments[-1].op is op:
-            segments[-1] = Segment(op, segments[-1].text + text)
-        else:
-            segments.append(Segment(op, text))
-
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            add(Op.SAME, old[i1:i2])
-        else:
-            add(Op.REMOVED, old[i1:i2])
-            add(Op.ADDED, new[j1:j2])
+    for kind, old_part, new_part in runs:
+        if kind == "same":
+            segments.append(Segment(Op.SAME, old_part))
+            continue
+        if old_part:
+            segments.append(Segment(Op.REMOVED, old_part))
+        if new_part:
+            segments.append(Segment(Op.ADDED, new_part))
     return tuple(segments)
 
 
