@@ -124,12 +124,12 @@ def compare(old: Sequence[ArticleText], new: Sequence[ArticleText]) -> list[Arti
                 text_diff(before.body, a.body),
             )
         placed.append(((a.position, 0, 0), diff))
-    # A removed article goes after the new position of the last kept article before it.
+    # A removed article goes after the kept articles that preceded it.
     new_position_of = {a.key: a.position for a in new}
     anchor = 0
     for a in sorted(old, key=lambda x: x.position):
         if a.key in new_keys:
-            anchor = new_position_of[a.key]
+            anchor = max(anchor, new_position_of[a.key])
             continue
         diff = ArticleDiff(
             Change.REMOVED, a.position, None, text_diff(a.heading, ""), text_diff(a.body, "")
