@@ -62,7 +62,13 @@ def _rows_of(articles: list[Any]) -> list[dict[str, str]]:
 def _editor_context(
     council: Council, values: dict[str, Any], version: ConventionVersion | None = None
 ) -> dict[str, Any]:
-    return {"council": council, "version": version, "values": values, "errors": {}}
+    return {
+        "council": council,
+        "version": version,
+        "values": values,
+        "errors": {},
+        "blank_rows": schemas.BLANK_ROWS,
+    }
 
 
 def _form_values(data: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from council.voting.schemas import LocalTime, RuleKey
 from council.voting.tally import MAJORITY, BaseKind
 
 MAX_ARTICLES = 60
+BLANK_ROWS = 3  # empty rows the editor offers for new articles
 HEADING_MAX = 60
 BODY_MAX = 2000
 
@@ -85,10 +86,10 @@ def _text(data: Mapping[str, Any], name: str) -> str:
 
 
 def article_rows(data: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The editor's rows as typed: ``heading_N``, ``body_N``, ``key_N``, ``delete_N`` for
-    N = 1..count, then one blank row ``heading_new``/``body_new`` for a new article."""
+    """The editor's rows as typed: ``key_N``, ``heading_N``, ``body_N``, ``delete_N`` for
+    N = 1..count. A row without a key is a new article; left blank, it is ignored."""
     try:
-        count = min(int(_text(data, "count") or 0), MAX_ARTICLES)
+        count = min(int(_text(data, "count") or 0), MAX_ARTICLES + BLANK_ROWS)
     except ValueError:
         count = 0
     rows = [
@@ -100,51 +101,37 @@ def article_rows(data: Mapping[str, Any]) -> list[dict[str, str]]:
         }
         for i in range(1, count + 1)
     ]
-    rows.append(
-        {
-            "key": "",
-            "heading": _text(data, "heading_new"),
-            "body": _text(data, "body_new"),
-            "delete": "",
-        }
-    )
+    while rows and not (rows[-1]["key"] or rows[-1]["heading"] or rows[-1]["body"]):
+        rows.pop()
     return rows
 
 
-def parse_articles(
-    data: Mapping[str, Any], values: Mapping[str, Any]
-) -> tuple[list[ArticleInput], list[dict[str, str]]]:
+def parse_articles(data: Mapping[str, Any]) -> list[ArticleInput]:
     """The articles to keep, in order, or FormInvalid naming each empty or too long one."""
     rows = article_rows(data)
     errors: dict[str, str] = {}
     kept: list[ArticleInput] = []
     for i, row in enumerate(rows, start=1):
-        new_row = i == len(rows)
-        field = "body_new" if new_row else f"body_{i}"
-        if row["delete"]:
-            continue
-        if new_row and not row["heading"] and not row["body"]:
+        if row["delete"] or not (row["key"] or row["heading"] or row["body"]):
             continue
         if not row["body"]:
-            errors[field] = (
-                _("新条款的内容不能为空")
-                if new_row
-                else _("第 %(n)s 条内容不能为空；要删除这一条，请勾选“删除此条”", n=i)
+            errors[f"body_{i}"] = (
+                _("第 %(n)s 条内容不能为空；要删除这一条，请勾选“删除此条”", n=i)
+                if row["key"]
+                else _("新条款的内容不能为空")
             )
         elif len(row["body"]) > BODY_MAX:
-            errors[field] = _("每条不能超过 %(n)s 个字", n=BODY_MAX)
+            errors[f"body_{i}"] = _("每条不能超过 %(n)s 个字", n=BODY_MAX)
         if len(row["heading"]) > HEADING_MAX:
-            errors["heading_new" if new_row else f"heading_{i}"] = _(
-                "条款标题不能超过 %(n)s 个字", n=HEADING_MAX
-            )
+            errors[f"heading_{i}"] = _("条款标题不能超过 %(n)s 个字", n=HEADING_MAX)
         kept.append(ArticleInput(row["key"], row["heading"], row["body"]))
     if not kept and not errors:
-        errors["body_new"] = _("公约至少要有一条条款")
+        errors["body_1"] = _("公约至少要有一条条款")
     if len(kept) > MAX_ARTICLES:
-        errors["body_new"] = _("最多 %(n)s 条", n=MAX_ARTICLES)
+        errors["body_1"] = _("最多 %(n)s 条", n=MAX_ARTICLES)
     if errors:
-        raise FormInvalid(errors, {**values, "rows": rows[:-1]})
-    return kept, rows
+        raise FormInvalid(errors)
+    return kept
 
 
 def parse_editor(data: Mapping[str, Any]) -> tuple[ConventionForm, list[ArticleInput]]:
@@ -158,9 +145,9 @@ def parse_editor(data: Mapping[str, Any]) -> tuple[ConventionForm, list[ArticleI
         errors.update(exc.errors)
     rows: list[ArticleInput] = []
     try:
-        rows, _typed = parse_articles(data, values)
+        rows = parse_articles(data)
     except FormInvalid as exc:
         errors.update(exc.errors)
     if errors or form is None:
-        raise FormInvalid(errors, {**values, "rows": article_rows(data)[:-1]})
+        raise FormInvalid(errors, {**values, "rows": article_rows(data)})
     return form, rows
