@@ -178,6 +178,17 @@ async def comments_by_article(
     return found
 
 
+async def comment_counts(
+    db: AsyncSession, all_versions: Sequence[ConventionVersion]
+) -> dict[UUID, int]:
+    rows = await db.execute(
+        sa.select(ArticleComment.version_id, sa.func.count(ArticleComment.id))
+        .where(ArticleComment.version_id.in_([v.id for v in all_versions]))
+        .group_by(ArticleComment.version_id)
+    )
+    return {version_id: int(n) for version_id, n in rows}
+
+
 def adopted_of(all_versions: Sequence[ConventionVersion]) -> ConventionVersion | None:
     return next((v for v in all_versions if v.status is VersionStatus.ADOPTED), None)
 
