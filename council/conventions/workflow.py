@@ -94,10 +94,10 @@ def _to_commenting(f: Facts) -> list[str]:
     reasons = _text(f)
     if f.comment_opens_at is None or f.comment_closes_at is None:
         reasons.append(_("请填写征求意见的开始和截止时间"))
-    elif f.comment_closes_at <= f.comment_opens_at:
-        reasons.append(_("征求意见的截止时间须晚于开始时间"))
     elif f.comment_closes_at <= f.now:
         reasons.append(_("征求意见的截止时间已过"))
+    elif f.comment_closes_at <= f.comment_opens_at:
+        reasons.append(_("征求意见的截止时间须晚于开始时间"))
     return reasons
 
 

@@ -113,7 +113,7 @@ def test_empty_articles_are_named_and_block_publication() -> None:
     ("opens", "closes", "reason"),
     [
         (None, None, "请填写征求意见的开始和截止时间"),
-        (NOW + DAY, NOW, "征求意见的截止时间须晚于开始时间"),
+        (NOW + 2 * DAY, NOW + DAY, "征求意见的截止时间须晚于开始时间"),
         (NOW - 3 * DAY, NOW - DAY, "征求意见的截止时间已过"),
     ],
 )

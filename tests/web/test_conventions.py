@@ -329,3 +329,51 @@ async def test_S14_someone_elses_council_url_is_not_found(app: Litestar, db: Asy
             )
         ).status_code == 404
     assert (await version(db, draft, 1)).status is VersionStatus.DRAFT
+
+
+async def test_comment_period_ends_early_only_with_a_public_reason(
+    app: Litestar, client: Client, db: AsyncSession, clock: FixedClock
+) -> None:
+    async with as_facilitator(app) as facilitator:
+        cid = await create(facilitator)
+        past = local(clock.now() - dt.timedelta(days=1))
+        refused = await step(facilitator, cid, 1, "open-comments", closes_at=past)
+        assert refused.status_code == 409 and "征求意见的截止时间已过" in text_of(refused.text)
+        assert (await version(db, cid, 1)).status is VersionStatus.DRAFT
+        closes = local(clock.now() + dt.timedelta(days=7))
+        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
+        no_reason = await step(facilitator, cid, 1, "end-comments", reason="")
+        assert no_reason.status_code == 422 and "此项必填" in text_of(no_reason.text)
+        clock.advance(hours=1)
+        ended = await step(facilitator, cid, 1, "end-comments", reason="意见已收齐")
+        assert ended.status_code == 303, ended.text
+    v1 = await version(db, cid, 1)
+    assert v1.comment_closes_at == clock.now() and v1.comment_end_reason == "意见已收齐"
+    page = text_of((await client.get(f"{BASE}/{cid}/v/1")).text)
+    assert "提前结束：意见已收齐" in page and "征求意见期已结束，不能再提意见" in page
+    assert (await audit_actions(db, "convention.comment_ended"))[-1].summary.find("意见已收齐") > 0
+
+
+async def test_S20_convention_text_and_comments_are_escaped(
+    app: Litestar, client: Client, db: AsyncSession, clock: FixedClock
+) -> None:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    async with as_facilitator(app) as facilitator:
+        cid = await create(facilitator, f"公约{evil}", [(evil, f"条款{evil}")])
+        closes = local(clock.now() + dt.timedelta(days=7))
+        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
+    article = await db.scalar(
+        sa.select(ConventionArticle.id).where(
+            ConventionArticle.version_id == (await version(db, cid, 1)).id
+        )
+    )
+    await db.commit()
+    assert article is not None
+    async with client_for(app) as resident:
+        await sign_in(resident, "jumin11")
+        posted = await step(resident, cid, 1, "comments", article=article.hex, body=f"意见{evil}")
+        assert posted.status_code == 303
+    for url in (f"{BASE}/{cid}", f"{BASE}/{cid}/v/1", f"{BASE}/"):
+        html = (await client.get(url)).text
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
