@@ -347,10 +347,17 @@ class ConventionController(Controller):
         actor: Actor,
         slug: str,
         convention_id: UUID,
+        data: Form,
     ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
+        base = str(data.get("base", ""))
         version = await service.revise(
-            db_session, actor, council, convention_id, request.app.state.clock.now()
+            db_session,
+            actor,
+            council,
+            convention_id,
+            request.app.state.clock.now(),
+            base_number=int(base) if base.isdigit() else None,
         )
         return redirect(
             f"/c/{slug}/conventions/{convention_id}/v/{version.number}/edit", "revision_started"

@@ -380,10 +380,16 @@ async def save_draft(
 
 
 async def revise(
-    db: AsyncSession, actor: Actor, council: Council, convention_id: UUID, now: dt.datetime
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    convention_id: UUID,
+    now: dt.datetime,
+    *,
+    base_number: int | None = None,
 ) -> ConventionVersion:
-    """Start the next version (修订稿, or after adoption a 修正案) from the newest published
-    text; the earlier versions stay as they are."""
+    """Start the next version (修订稿, or after adoption a 修正案) from a published text: the
+    one named, else the adopted one, else the newest. The earlier versions stay as they are."""
     require_manage(actor, council)
     convention = await get(db, actor, council, convention_id)
     await lock_convention(db, convention)
@@ -398,11 +404,17 @@ async def revise(
                 state=workflow.label(v.status),
             )
         )
-    base = existing[-1]
+    if base_number is None:
+        base = adopted_of(existing) or existing[-1]
+    else:
+        found = [v for v in existing if v.number == base_number]
+        if not found:
+            raise NotFound(_("找不到这一版本"))
+        base = found[0]
     version = ConventionVersion(
         council_id=council.id,
         convention_id=convention.id,
-        number=base.number + 1,
+        number=existing[-1].number + 1,
         based_on_id=base.id,
         status=VersionStatus.DRAFT,
         title=base.title,

@@ -286,6 +286,11 @@ async def test_adopted_by_shop_vote_then_a_failed_amendment_keeps_it(
         await _vote(app, v2.ballot_id, {"shop01": "no", "shop02": "no", "shop03": "yes"})
         assert (await step(facilitator, cid, 2, "close-vote")).is_redirect
         assert (await step(facilitator, cid, 2, "result")).is_redirect
+        # The next amendment starts again from the text in force, not from the failed one.
+        again = await post_form(facilitator, f"{BASE}/{cid}/revise")
+        assert again.headers["location"].startswith(f"{BASE}/{cid}/v/3/edit")
+        assert (await version(db, cid, 3)).based_on_id == (await version(db, cid, 1)).id
+        assert await articles(db, cid, 3) == await articles(db, cid, 1)
     assert (await version(db, cid, 2)).status is VersionStatus.NOT_ADOPTED
     assert (await version(db, cid, 1)).status is VersionStatus.ADOPTED
     page = text_of((await client.get(f"{BASE}/{cid}")).text)
@@ -295,7 +300,8 @@ async def test_adopted_by_shop_vote_then_a_failed_amendment_keeps_it(
     diff = text_of((await client.get(f"{BASE}/{cid}/diff?from=1&to=2")).text)
     assert "修改 1 条" in diff and "未修改 1 条" in diff
     actions = [e.action for e in await audit_actions(db) if e.action.startswith("convention.")]
-    assert "convention.adopted" in actions and actions[-1] == "convention.not_adopted"
+    assert "convention.adopted" in actions
+    assert actions[-2:] == ["convention.not_adopted", "convention.revision_started"]
 
 
 async def test_R9_an_adopted_version_is_never_edited(app: Litestar, db: AsyncSession) -> None:
