@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "convention.adopted": N_("公约表决通过并生效"),
     "convention.not_adopted": N_("公约表决未通过"),
     "convention.superseded": N_("公约版本被取代"),
+    "convention.filed": N_("公约登记备案"),
 }
 
 

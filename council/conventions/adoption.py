@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.conventions import workflow
-from council.conventions.models import ConventionVersion
-from council.conventions.schemas import VOTE_BASES, VOTE_ELECTORATES, VoteForm
+from council.conventions.models import ConventionFiling, ConventionVersion
+from council.conventions.schemas import VOTE_BASES, VOTE_ELECTORATES, FilingForm, VoteForm
 from council.conventions.service import (
     audit_version,
     facts_for,
@@ -31,7 +32,7 @@ from council.conventions.service import (
 from council.conventions.workflow import VersionStatus
 from council.councils.models import Council
 from council.councils.permissions import Actor
-from council.errors import FormInvalid, TransitionRefused
+from council.errors import Conflict, FormInvalid, TransitionRefused
 from council.i18n import _
 from council.voting import service as voting
 from council.voting.models import Ballot, BallotKind, Method
@@ -214,3 +215,42 @@ def coverage(record: VoteRecord | None) -> tuple[int, int] | None:
     if record is None or not record.result:
         return None
     return record.counts.get("yes", 0), int(record.result.get("eligible", 0))
+
+
+async def filing_of(db: AsyncSession, version: ConventionVersion) -> ConventionFiling | None:
+    return await db.scalar(
+        sa.select(ConventionFiling).where(ConventionFiling.version_id == version.id)
+    )
+
+
+async def record_filing(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    convention_id: UUID,
+    number: int,
+    form: FilingForm,
+    now: dt.datetime,
+) -> ConventionFiling:
+    """备案公布, the last of the five steps: only an adopted version is filed, once."""
+    require_manage(actor, council)
+    _convention, version = await get_version(db, actor, council, convention_id, number, lock=True)
+    if version.status is not VersionStatus.ADOPTED:
+        raise TransitionRefused(
+            _("只有已生效的版本可以登记备案（当前：%(s)s）", s=workflow.label(version.status))
+        )
+    if await filing_of(db, version) is not None:
+        raise Conflict(_("这一版本已登记备案"))
+    filing = ConventionFiling(
+        council_id=council.id,
+        version_id=version.id,
+        filed_with=form.filed_with,
+        reference=form.reference,
+        filed_at=now,
+        recorded_by_id=actor.person_id,
+    )
+    db.add(filing)
+    await db.flush()
+    summary = {"filed_with": form.filed_with, "reference": form.reference}
+    await audit_version(db, actor, version, "convention.filed", summary, now)
+    return filing

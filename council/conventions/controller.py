@@ -116,6 +116,7 @@ async def _version_context(
         "can_manage": manage,
         "record": record,
         "coverage": adoption.coverage(record),
+        "filing": await adoption.filing_of(db, version),
         "blockers": await _blockers(db, version, now) if manage else {},
         "electorate_options": [(k.value, _(v)) for k, v in schemas.VOTE_ELECTORATES.items()],
         "threshold_options": [(k, _(v)) for k, v in THRESHOLD_LABELS.items()],
@@ -214,6 +215,7 @@ class ConventionController(Controller):
                 "articles": await service.articles(db_session, adopted) if adopted else [],
                 "record": record,
                 "coverage": adoption.coverage(record),
+                "filing": await adoption.filing_of(db_session, adopted) if adopted else None,
                 "working": working[-1] if working else None,
                 "can_manage": can(actor, Action.MANAGE_CONVENTIONS, council.id),
                 "busy": any(v.status in workflow.IN_PROGRESS for v in all_versions),
@@ -551,6 +553,34 @@ class ConventionController(Controller):
             number,
             adoption.record_result,
             "convention_decided",
+        )
+
+    @post(
+        "/{convention_id:uuid}/v/{number:int}/filing",
+        name="conventions.filing",
+        guards=[require_login],
+    )
+    async def filing(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        convention_id: UUID,
+        number: int,
+        data: Form,
+    ) -> Template | Redirect:
+        return await self._step(
+            request,
+            db_session,
+            actor,
+            slug,
+            convention_id,
+            number,
+            adoption.record_filing,
+            "convention_filed",
+            schemas.FilingForm,
+            data,
         )
 
     @post(

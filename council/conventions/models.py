@@ -124,3 +124,22 @@ class ArticleComment(TimestampedBase):
     # How the author appears in public, fixed when they comment: "商户 · 老王烧烤"
     author_label: Mapped[str] = mapped_column(sa.String(120))
     body: Mapped[str] = mapped_column(sa.Text)
+
+
+class ConventionFiling(TimestampedBase):
+    """备案: the adopted text registered with the street office. A record beside the adopted
+    version, never an edit of it (rule 9); one per version."""
+
+    __tablename__ = "convention_filing"
+    __table_args__ = (sa.UniqueConstraint("version_id", name="uq_convention_filing_version"),)
+
+    council_id: Mapped[UUID] = council_fk()
+    version_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("convention_version.id", ondelete="CASCADE"), index=True
+    )
+    filed_with: Mapped[str] = mapped_column(sa.String(120))
+    reference: Mapped[str] = mapped_column(sa.String(60), default="")
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    recorded_by_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), default=None
+    )

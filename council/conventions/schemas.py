@@ -59,6 +59,11 @@ class ReviewForm(msgspec.Struct):
     note: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
 
 
+class FilingForm(msgspec.Struct):
+    filed_with: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    reference: Annotated[str, msgspec.Meta(max_length=60)] = ""
+
+
 class VoteForm(msgspec.Struct):
     electorate: Electorate = Electorate.SHOPS
     pass_rule: RuleKey = MAJORITY.key

@@ -24,6 +24,7 @@ from council.conventions.schemas import (
     CommentForm,
     CommentPeriodForm,
     ConventionForm,
+    FilingForm,
     ReviewForm,
     VoteForm,
 )
@@ -184,4 +185,6 @@ async def load(
         await voting.cast(db, voter, council, v2.ballot_id, {"choice": choice}, at)
     await adoption.close_vote(db, facilitator, council, convention.id, 2, _at(now, 22))
     await adoption.record_result(db, facilitator, council, convention.id, 2, _at(now, 21))
+    filing = FilingForm(filed_with="钟楼街道办事处", reference="钟街公约备〔2026〕3 号")
+    await adoption.record_filing(db, facilitator, council, convention.id, 2, filing, _at(now, 19))
     return convention

@@ -71,6 +71,7 @@ NOTICES: Mapping[str, str] = {
     "convention_put_to_vote": N_("已提交表决，投票人名单已锁定"),
     "convention_decided": N_("表决结果已认证并登记"),
     "commented": N_("意见已提交，感谢参与"),
+    "convention_filed": N_("备案已登记"),
 }
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0006conventions
 Revises: 0004voting
-Create Date: 2026-11-23 11:31:32.761319+00:00
+Create Date: 2026-11-23 11:52:44.964106+00:00
 """
 
 from __future__ import annotations
@@ -103,6 +103,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_convention_article_council_id'), ['council_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_convention_article_version_id'), ['version_id'], unique=False)
 
+    op.create_table('convention_filing',
+    sa.Column('id', sa.GUID(length=16), nullable=False),
+    sa.Column('council_id', sa.GUID(length=16), nullable=False),
+    sa.Column('version_id', sa.GUID(length=16), nullable=False),
+    sa.Column('filed_with', sa.String(length=120), nullable=False),
+    sa.Column('reference', sa.String(length=60), nullable=False),
+    sa.Column('filed_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('recorded_by_id', sa.GUID(length=16), nullable=True),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_convention_filing_council_id_council'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['person.id'], name=op.f('fk_convention_filing_recorded_by_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['version_id'], ['convention_version.id'], name=op.f('fk_convention_filing_version_id_convention_version'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_convention_filing')),
+    sa.UniqueConstraint('version_id', name='uq_convention_filing_version')
+    )
+    with op.batch_alter_table('convention_filing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convention_filing_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_convention_filing_version_id'), ['version_id'], unique=False)
+
     op.create_table('convention_comment',
     sa.Column('id', sa.GUID(length=16), nullable=False),
     sa.Column('council_id', sa.GUID(length=16), nullable=False),
@@ -138,6 +159,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_convention_comment_article_id'))
 
     op.drop_table('convention_comment')
+    with op.batch_alter_table('convention_filing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_convention_filing_version_id'))
+        batch_op.drop_index(batch_op.f('ix_convention_filing_council_id'))
+
+    op.drop_table('convention_filing')
     with op.batch_alter_table('convention_article', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_convention_article_version_id'))
         batch_op.drop_index(batch_op.f('ix_convention_article_council_id'))

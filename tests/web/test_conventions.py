@@ -47,6 +47,7 @@ async def test_demo_public_page_shows_adopted_text_history_and_the_vote(
     assert "34 / 40 家店铺表决同意" in text  # rule 27: coverage
     assert re.search(r'href="/c/zhonglou/ballots/[0-9a-f-]{36}"', page.text)
     assert "已被取代" in text and "与第 1 版对照" in text
+    assert "备案：已报钟楼街道办事处备案（钟街公约备〔2026〕3 号）" in text
     # Version 1 stays readable with its comments; contact details never appear (rule 28).
     first = await client.get(f"{BASE}/{cid}/v/1")
     assert "处以 200 元罚款" in text_of(first.text)
@@ -383,3 +384,16 @@ async def test_S20_convention_text_and_comments_are_escaped(
         html = (await client.get(url)).text
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
+
+
+async def test_filing_only_for_the_adopted_version_and_only_once(
+    app: Litestar, db: AsyncSession
+) -> None:
+    cid = await demo_convention(db)
+    form = {"filed_with": "钟楼街道办事处", "reference": "重复"}
+    async with as_facilitator(app) as facilitator:
+        again = await step(facilitator, cid, 2, "filing", **form)
+        assert again.status_code == 409 and "这一版本已登记备案" in text_of(again.text)
+        old = await step(facilitator, cid, 1, "filing", **form)
+        assert old.status_code == 409 and "只有已生效的版本可以登记备案" in text_of(old.text)
+    assert len(await audit_actions(db, "convention.filed")) == 1
