@@ -45,7 +45,7 @@ def convention_id_from(location: str) -> UUID:
 async def create(client: Client, title: str = "测试商户公约", articles: Any = ARTICLES) -> UUID:
     """A new convention drafted by the signed-in facilitator; its id."""
     rows = [("", heading, body) for heading, body in articles]
-    response = await post_form(client, f"{BASE}/", editor_form(title, rows))
+    response = await post_form(client, f"{BASE}/new", editor_form(title, rows))
     assert response.status_code == 303, response.text
     return convention_id_from(response.headers["location"])
 

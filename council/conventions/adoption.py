@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.conventions import workflow
+from council.conventions.drafting import supersede_replaced
 from council.conventions.models import ConventionFiling, ConventionVersion
 from council.conventions.schemas import VOTE_BASES, VOTE_ELECTORATES, FilingForm, VoteForm
 from council.conventions.service import (
@@ -26,7 +27,6 @@ from council.conventions.service import (
     link,
     lock_convention,
     require_manage,
-    supersede_replaced,
     versions,
 )
 from council.conventions.workflow import VersionStatus

@@ -1,4 +1,5 @@
-"""/c/{slug}/conventions: the public convention pages, drafting, comments, diff, adoption."""
+"""/c/{slug}/conventions, the public side: the list, a convention with its text in force and
+its vote, each version with the comments on its articles, the diff; commenting."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.conventions import adoption, schemas, service, workflow
+from council.conventions import adoption, drafting, schemas, service, workflow
 from council.conventions.diff import Change, Op, summarize
 from council.conventions.models import Convention, ConventionVersion
 from council.conventions.workflow import VersionStatus
@@ -55,11 +56,11 @@ def _local_input(moment: dt.datetime, council: Council) -> str:
     return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
-def _rows_of(articles: list[Any]) -> list[dict[str, str]]:
+def rows_of(articles: list[Any]) -> list[dict[str, str]]:
     return [{"key": a.key, "heading": a.heading, "body": a.body, "delete": ""} for a in articles]
 
 
-def _editor_context(
+def editor_context(
     council: Council, values: dict[str, Any], version: ConventionVersion | None = None
 ) -> dict[str, Any]:
     return {
@@ -71,11 +72,11 @@ def _editor_context(
     }
 
 
-def _form_values(data: dict[str, Any]) -> dict[str, Any]:
+def form_values(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-async def _version_context(
+async def version_context(
     db: AsyncSession,
     actor: Actor,
     council: Council,
@@ -161,29 +162,6 @@ class ConventionController(Controller):
             },
         )
 
-    @get("/new", name="conventions.new", guards=[require_login])
-    async def new(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
-    ) -> Template:
-        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        return page(request, "conventions/edit.html", _editor_context(council, {"rows": []}))
-
-    @post("/", name="conventions.create", guards=[require_login])
-    async def create(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        try:
-            form, rows = schemas.parse_editor(data)
-            convention, version = await service.create(
-                db_session, actor, council, form, rows, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(
-                request, "conventions/edit.html", exc, _editor_context(council, exc.values)
-            )
-        return redirect(service.link(council, convention, version.number), "convention_created")
-
     @get("/{convention_id:uuid}", name="conventions.detail")
     async def detail(
         self,
@@ -236,7 +214,7 @@ class ConventionController(Controller):
         convention, version = await service.get_version(
             db_session, actor, council, convention_id, number
         )
-        context = await _version_context(
+        context = await version_context(
             db_session, actor, council, convention, version, request.app.state.clock.now()
         )
         return page(request, "conventions/version.html", context)
@@ -280,309 +258,6 @@ class ConventionController(Controller):
             },
         )
 
-    @get(
-        "/{convention_id:uuid}/v/{number:int}/edit", name="conventions.edit", guards=[require_login]
-    )
-    async def edit(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-    ) -> Template:
-        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        convention, version = await service.get_version(
-            db_session, actor, council, convention_id, number
-        )
-        workflow.refuse_edit(version.status)
-        values = {
-            "title": version.title,
-            "binds": convention.binds,
-            "preamble": version.preamble,
-            "change_note": version.change_note,
-            "rows": _rows_of(await service.articles(db_session, version)),
-        }
-        return page(request, "conventions/edit.html", _editor_context(council, values, version))
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/edit", name="conventions.save", guards=[require_login]
-    )
-    async def save(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        convention, version = await service.get_version(
-            db_session, actor, council, convention_id, number
-        )
-        workflow.refuse_edit(version.status)
-        try:
-            form, rows = schemas.parse_editor(data)
-            await service.save_draft(
-                db_session,
-                actor,
-                council,
-                convention_id,
-                number,
-                form,
-                rows,
-                request.app.state.clock.now(),
-            )
-        except FormInvalid as exc:
-            context = _editor_context(council, exc.values, version)
-            return form_page(request, "conventions/edit.html", exc, context)
-        return redirect(service.link(council, convention, number), "convention_saved")
-
-    @post("/{convention_id:uuid}/revise", name="conventions.revise", guards=[require_login])
-    async def revise(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        data: Form,
-    ) -> Redirect:
-        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        base = str(data.get("base", ""))
-        version = await service.revise(
-            db_session,
-            actor,
-            council,
-            convention_id,
-            request.app.state.clock.now(),
-            base_number=int(base) if base.isdigit() else None,
-        )
-        return redirect(
-            f"/c/{slug}/conventions/{convention_id}/v/{version.number}/edit", "revision_started"
-        )
-
-    async def _step(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        step: Any,
-        notice: str,
-        schema: Any = None,
-        data: Form | None = None,
-    ) -> Template | Redirect:
-        """One facilitator step on a version; a form error shows the version page again."""
-        council = await councils.require(db, actor, slug, Action.MANAGE_CONVENTIONS)
-        now = request.app.state.clock.now()
-        try:
-            args = [parse_form(schema, data or {})] if schema is not None else []
-            await step(db, actor, council, convention_id, number, *args, now)
-        except FormInvalid as exc:
-            convention, version = await service.get_version(
-                db, actor, council, convention_id, number
-            )
-            context = await _version_context(db, actor, council, convention, version, now)
-            exc.values = exc.values or _form_values(data or {})
-            return form_page(request, "conventions/version.html", exc, context)
-        return redirect(f"/c/{slug}/conventions/{convention_id}/v/{number}", notice)
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/open-comments",
-        name="conventions.open_comments",
-        guards=[require_login],
-    )
-    async def open_comments(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            service.open_comments,
-            "comments_opened",
-            schemas.CommentPeriodForm,
-            data,
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/end-comments",
-        name="conventions.end_comments",
-        guards=[require_login],
-    )
-    async def end_comments(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            service.end_comments,
-            "comments_ended",
-            schemas.EndCommentsForm,
-            data,
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/review",
-        name="conventions.review",
-        guards=[require_login],
-    )
-    async def review(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            service.record_review,
-            "convention_reviewed",
-            schemas.ReviewForm,
-            data,
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/vote",
-        name="conventions.put_to_vote",
-        guards=[require_login],
-    )
-    async def put_to_vote(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            adoption.put_to_vote,
-            "convention_put_to_vote",
-            schemas.VoteForm,
-            data,
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/close-vote",
-        name="conventions.close_vote",
-        guards=[require_login],
-    )
-    async def close_vote(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            adoption.close_vote,
-            "ballot_closed",
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/result",
-        name="conventions.record_result",
-        guards=[require_login],
-    )
-    async def record_result(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            adoption.record_result,
-            "convention_decided",
-        )
-
-    @post(
-        "/{convention_id:uuid}/v/{number:int}/filing",
-        name="conventions.filing",
-        guards=[require_login],
-    )
-    async def filing(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        convention_id: UUID,
-        number: int,
-        data: Form,
-    ) -> Template | Redirect:
-        return await self._step(
-            request,
-            db_session,
-            actor,
-            slug,
-            convention_id,
-            number,
-            adoption.record_filing,
-            "convention_filed",
-            schemas.FilingForm,
-            data,
-        )
-
     @post(
         "/{convention_id:uuid}/v/{number:int}/comments",
         name="conventions.comment",
@@ -602,15 +277,15 @@ class ConventionController(Controller):
         now = request.app.state.clock.now()
         try:
             form = parse_form(schemas.CommentForm, data)
-            row = await service.comment(
+            row = await drafting.comment(
                 db_session, actor, council, convention_id, number, form, now
             )
         except FormInvalid as exc:
             convention, version = await service.get_version(
                 db_session, actor, council, convention_id, number
             )
-            context = await _version_context(db_session, actor, council, convention, version, now)
-            exc.values = exc.values or _form_values(data)
+            context = await version_context(db_session, actor, council, convention, version, now)
+            exc.values = exc.values or form_values(data)
             context["comment_article"] = str(data.get("article", ""))
             return form_page(request, "conventions/version.html", exc, context)
         return redirect(

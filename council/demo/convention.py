@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
 from council.accounts.service import actor_for
-from council.conventions import adoption, service
+from council.conventions import adoption, drafting, service
 from council.conventions.models import Convention, ConventionVersion
 from council.conventions.schemas import (
     ArticleInput,
@@ -142,32 +142,32 @@ async def load(
     # Version 1: drafted, published for two weeks of comments.
     form = ConventionForm(title=TITLE, binds=BINDS, preamble=PREAMBLE)
     rows = [ArticleInput("", heading, body) for heading, body in FIRST]
-    convention, v1 = await service.create(db, facilitator, council, form, rows, _at(now, 48))
+    convention, v1 = await drafting.create(db, facilitator, council, form, rows, _at(now, 48))
     period = CommentPeriodForm(
         opens_at=_local_input(_at(now, 46), council),
         closes_at=_local_input(_at(now, 32), council),
     )
-    await service.open_comments(db, facilitator, council, convention.id, 1, period, _at(now, 46))
+    await drafting.open_comments(db, facilitator, council, convention.id, 1, period, _at(now, 46))
     articles = {a.position: a for a in await service.articles(db, v1)}
     for n, (position, login, body) in enumerate(COMMENTS):
         comment = CommentForm(article=articles[position].id.hex, body=body)
-        await service.comment(
+        await drafting.comment(
             db, await actor(login), council, convention.id, 1, comment, _at(now, 44 - n)
         )
 
     # Version 2 answers the comments; the street office reviews it; the shops vote.
-    v2 = await service.revise(db, facilitator, council, convention.id, _at(now, 30))
+    v2 = await drafting.revise(db, facilitator, council, convention.id, _at(now, 30))
     form = ConventionForm(title=TITLE, binds=BINDS, preamble=PREAMBLE, change_note=CHANGE_NOTE)
     kept = {a.position: a.key for a in await service.articles(db, v2)}
     rows = [
         ArticleInput(kept.get(i, ""), heading, body) for i, (heading, body) in enumerate(SECOND, 1)
     ]
-    await service.save_draft(db, facilitator, council, convention.id, 2, form, rows, _at(now, 29))
+    await drafting.save_draft(db, facilitator, council, convention.id, 2, form, rows, _at(now, 29))
     review = ReviewForm(
         reviewer="钟楼街道司法所",
         note="经审核，第 2 版内容符合法律法规，未设定罚款等强制性处罚，同意提交商户表决。",
     )
-    await service.record_review(db, facilitator, council, convention.id, 2, review, _at(now, 27))
+    await drafting.record_review(db, facilitator, council, convention.id, 2, review, _at(now, 27))
     await adoption.put_to_vote(db, facilitator, council, convention.id, 2, VoteForm(), _at(now, 26))
     v2 = await db.scalar(
         sa.select(ConventionVersion).where(

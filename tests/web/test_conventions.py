@@ -146,7 +146,7 @@ async def test_empty_article_is_refused_and_nothing_changes(
     app: Litestar, db: AsyncSession
 ) -> None:
     async with as_facilitator(app) as facilitator:
-        nothing = await post_form(facilitator, f"{BASE}/", editor_form("空公约", []))
+        nothing = await post_form(facilitator, f"{BASE}/new", editor_form("空公约", []))
         assert nothing.status_code == 422
         assert "公约至少要有一条条款" in text_of(nothing.text)
         cid = await create(facilitator)
