@@ -26,6 +26,8 @@ from council.consultations.common import side_label
 from council.consultations.controller import MatterController, PlanController
 from council.consultations.controller_meetings import MeetingController
 from council.consultations.workflow import label as state_label
+from council.conventions.controller import ConventionController
+from council.conventions.controller_manage import ConventionManageController
 from council.councils.controller import CouncilController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
@@ -121,6 +123,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             NotificationController,
             BallotController,
             MeetingVoteController,
+            ConventionController,
+            ConventionManageController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],

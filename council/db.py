@@ -43,6 +43,7 @@ def import_models() -> None:
     from council.accounts import models as _accounts  # noqa: F401
     from council.audit import models as _audit  # noqa: F401
     from council.consultations import models as _consultations  # noqa: F401
+    from council.conventions import models as _conventions  # noqa: F401
     from council.councils import models as _councils  # noqa: F401
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401

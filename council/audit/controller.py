@@ -68,6 +68,17 @@ ACTION_LABELS = {
     "vote.changed": N_("改票"),
     "ballot.closed": N_("结束表决并计票"),
     "ballot.certified": N_("认证表决结果"),
+    "convention.created": N_("起草公约"),
+    "convention.draft_saved": N_("修改公约草案"),
+    "convention.revision_started": N_("起草公约新版本"),
+    "convention.comment_opened": N_("公约公布征求意见"),
+    "convention.comment_ended": N_("提前结束公约征求意见"),
+    "convention.reviewed": N_("登记公约合法性审核"),
+    "convention.put_to_vote": N_("公约提交表决"),
+    "convention.adopted": N_("公约表决通过并生效"),
+    "convention.not_adopted": N_("公约表决未通过"),
+    "convention.superseded": N_("公约版本被取代"),
+    "convention.filed": N_("公约登记备案"),
 }
 
 

@@ -56,6 +56,10 @@ class Action(enum.StrEnum):
     VIEW_BALLOT_DRAFTS = "view_ballot_drafts"
     VIEW_LIVE_TALLY = "view_live_tally"
     CAST_VOTE = "cast_vote"
+    # conventions (公约)
+    MANAGE_CONVENTIONS = "manage_conventions"
+    VIEW_CONVENTION_DRAFTS = "view_convention_drafts"
+    COMMENT_CONVENTION = "comment_convention"
 
 
 class Visibility(enum.StrEnum):
@@ -119,6 +123,11 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.CAST_VOTE: frozenset(
         {Role.MEMBER, Role.MERCHANT, Role.RESIDENT, Role.SUPERVISOR, Role.FACILITATOR}
     ),
+    Action.MANAGE_CONVENTIONS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_CONVENTION_DRAFTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Comments on a convention in its comment period come from the people it binds or
+    # speaks for; supervisors may comment at every stage (一监督).
+    Action.COMMENT_CONVENTION: PARTICIPANTS | {Role.SUPERVISOR},
 }
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})

@@ -22,7 +22,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, data, intake
+from council.demo import consultation, convention, data, intake
 from council.files.storage import Storage
 
 
@@ -115,6 +115,7 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await _verify_shop_representatives(db, facilitator, council, people, now)
     await intake.load(db, council, now, storage)
     await consultation.load(db, council, facilitator, now)
+    await convention.load(db, council, facilitator, now)
     return council
 
 

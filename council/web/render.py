@@ -65,6 +65,16 @@ NOTICES: Mapping[str, str] = {
     "voted": N_("投票成功，请保存您的回执"),
     "ballot_closed": N_("表决已结束，结果已计算并封存"),
     "ballot_certified": N_("结果已认证，此后不可修改"),
+    "convention_created": N_("公约草案已保存，可以继续修改，然后公布征求意见"),
+    "convention_saved": N_("草案已保存"),
+    "revision_started": N_("已起草新版本，请修改后公布"),
+    "comments_opened": N_("已公布征求意见，此版本的文本从此不再修改"),
+    "comments_ended": N_("征求意见已结束"),
+    "convention_reviewed": N_("合法性审核意见已登记"),
+    "convention_put_to_vote": N_("已提交表决，投票人名单已锁定"),
+    "convention_decided": N_("表决结果已认证并登记"),
+    "commented": N_("意见已提交，感谢参与"),
+    "convention_filed": N_("备案已登记"),
 }
 
 

@@ -84,6 +84,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_LIVE_TALLY: STAFF,
     # rule 19: an observer never votes; the ballot's frozen electorate decides the rest
     Action.CAST_VOTE: {"resident", "merchant", "member", "supervisor", "facilitator", "admin"},
+    # conventions: the facilitator drafts and puts to vote; the council's people comment
+    Action.MANAGE_CONVENTIONS: RUNS,
+    Action.VIEW_CONVENTION_DRAFTS: STAFF,
+    Action.COMMENT_CONVENTION: PARTICIPATE | {"supervisor"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Conventions (公约): drafting by article, comments, versions, adoption by ballot."""
