@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,9 +92,20 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     )
 
 
+# advanced-alchemy keeps a process-wide registry of the state and scope keys its configs use
+# and finds a free one by recursing once per key already taken, so a process that builds many
+# apps (the test suite, the vote bench) overflows the interpreter's recursion limit. Each
+# config therefore names keys of its own; one app holds one config, so nothing reads them.
+_config_serial = itertools.count(1)
+
+
 def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
     import_models()
+    serial = next(_config_serial)
     return SQLAlchemyAsyncConfig(
+        session_scope_key=f"_council_db_session_{serial}",
+        engine_app_state_key=f"council_db_engine_{serial}",
+        session_maker_app_state_key=f"council_session_maker_{serial}",
         engine_instance=engine or create_engine(settings, pooled=settings.db_pool),
         # plain "autocommit" rolls back on 3xx, which would drop every POST-redirect-GET write
         before_send_handler="autocommit_include_redirects",

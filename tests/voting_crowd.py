@@ -48,7 +48,7 @@ def _password_hash() -> str:
 class Crowd:
     """Sessions on the test's database, one per concurrent task, all on one pooled engine."""
 
-    config: SQLAlchemyAsyncConfig  # one per crowd: each config takes a key in a global registry
+    config: SQLAlchemyAsyncConfig  # one per crowd: every session shares its pooled engine
     council: Council
     facilitator: Actor
     voters: list[Actor] = field(default_factory=list)
