@@ -38,13 +38,11 @@ class Settings:
     signin_per_ip_hour: int = 30
     signin_per_account_hour: int = 10
     anonymous_per_ip_5min: int = 300
-    max_request_body: int = 10 * 1024 * 1024
     uploads_per_person_hour: int = 20
-    # "" or "local": files under data_dir/files; other stores by name once implemented.
-    file_storage: str = ""
+    votes_per_person_hour: int = 100
+    max_request_body: int = 10 * 1024 * 1024
     # Tests turn pooling off: their HTTP client runs the app on another event loop.
     db_pool: bool = True
-    uploads_per_person_hour: int = 20
     # "" or "local": files under data_dir/files; other stores by name once implemented.
     file_storage: str = ""
     default_locale: str = "zh_CN"

@@ -265,7 +265,13 @@ class BallotController(Controller):
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.CAST_VOTE)
         receipt = await voting.cast(
-            db_session, actor, council, ballot_id, data, request.app.state.clock.now()
+            db_session,
+            actor,
+            council,
+            ballot_id,
+            data,
+            request.app.state.clock.now(),
+            per_hour=request.app.state.settings.votes_per_person_hour,
         )
         headers = {"X-Vote-Receipt": receipt.receipt}
         if receipt.secret:

@@ -113,7 +113,14 @@ class MeetingVoteController(Controller):
         """A vote from the phone view; the voter is the signed-in person, never a form field."""
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
         receipt = await meetings.cast(
-            db_session, actor, council, meeting_id, ballot_id, data, now_of(request)
+            db_session,
+            actor,
+            council,
+            meeting_id,
+            ballot_id,
+            data,
+            now_of(request),
+            per_hour=request.app.state.settings.votes_per_person_hour,
         )
         headers = {"X-Vote-Receipt": receipt.receipt}
         if wants_fragment(request) or receipt.secret:

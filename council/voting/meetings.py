@@ -29,6 +29,7 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotFound, TransitionRefused
 from council.i18n import N_, _
+from council.settings import Settings
 from council.voting import service as voting
 from council.voting.models import (
     Ballot,
@@ -346,6 +347,8 @@ async def cast(
     ballot_id: UUID | str | None,
     data: Mapping[str, Any],
     now: dt.datetime,
+    *,
+    per_hour: int = Settings.votes_per_person_hour,
 ) -> Receipt:
     """A member's vote from the phone view: the engine's ``cast`` on this meeting's ballot."""
     check(actor, council, Action.CAST_VOTE, _(OBSERVER))
@@ -358,4 +361,4 @@ async def cast(
     if invitation is None:
         raise NotFound(_("找不到这个页面"))
     ballot = await ballot_in(db, actor, council, meeting, ballot_id or "")
-    return await voting.cast(db, actor, council, ballot.id, data, now)
+    return await voting.cast(db, actor, council, ballot.id, data, now, per_hour=per_hour)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts import throttle
 from council.accounts.models import Person
 from council.audit import service as audit
 from council.councils.models import (
@@ -34,8 +35,16 @@ from council.councils.models import (
     ShopRepresentative,
 )
 from council.councils.permissions import Action, Actor, Visibility, can, can_see
-from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
+from council.errors import (
+    Conflict,
+    FormInvalid,
+    NotAllowed,
+    NotFound,
+    Throttled,
+    TransitionRefused,
+)
 from council.i18n import _
+from council.settings import Settings
 from council.voting import closing, workflow
 from council.voting.models import (
     Ballot,
@@ -61,6 +70,7 @@ from council.voting.tally import (
 from council.voting.workflow import Status
 
 log = logging.getLogger("council.voting")
+HOUR = dt.timedelta(hours=1)
 QUORUM_MEASURES = (BaseKind.PRESENT, BaseKind.CAST)
 
 VISIBILITY = {
@@ -606,11 +616,19 @@ async def cast(
     ballot_id: UUID,
     data: Mapping[str, Any],
     now: dt.datetime,
+    *,
+    per_hour: int = Settings.votes_per_person_hour,
 ) -> Receipt:
     """Record the signed-in person's vote (or their shop's). The person is never read from the
-    form (S9); a shop field is honoured only when it names a shop this person represents."""
+    form (S9); a shop field is honoured only when it names a shop this person represents.
+    At most ``per_hour`` accepted votes (changes included) per person in any hour: counted per
+    person, never per address, so a council voting from one office is never held back (S40)."""
     if not actor.signed_in:
         raise NotAllowed(_("请先登录"))
+    quota_key = f"vote:{actor.person_id}"
+    if await throttle.exceeded(db, quota_key, per_hour, HOUR, now):
+        log.warning("vote refused over the hourly limit by %s", actor.person_id)
+        raise Throttled(_("投票过于频繁：每小时最多投 %(n)s 票，请稍后再试", n=per_hour))
     try:
         ballot = await get(db, actor, council, ballot_id, lock=True)
     except NotFound:
@@ -641,8 +659,11 @@ async def cast(
     elector = electors[0]
     choices = await _chosen(db, ballot, data.get("choice"))
     if ballot.method is Method.NAMED:
-        return await _cast_named(db, actor, ballot, elector, choices, now)
-    return await _cast_secret(db, actor, ballot, elector, choices, now)
+        receipt = await _cast_named(db, actor, ballot, elector, choices, now)
+    else:
+        receipt = await _cast_secret(db, actor, ballot, elector, choices, now)
+    await throttle.hit(db, quota_key, now)
+    return receipt
 
 
 async def _insert_once(db: AsyncSession, row: Any) -> None:
