@@ -24,7 +24,6 @@ from council.conventions.service import (
     audit_version,
     facts_for,
     get_version,
-    link,
     lock_convention,
     require_manage,
     versions,
@@ -91,10 +90,7 @@ async def put_to_vote(
     target = workflow.advance(await facts_for(db, version, now), VersionStatus.VOTING)
     ballot_form = BallotForm(
         question=ballot_question(version.title, version.number),
-        description=_(
-            "公约全文、各版本修订对照和征求意见记录见 %(link)s",
-            link=link(council, convention, version.number),
-        ),
+        description=_("表决对象为本版公约全文；各版本修订对照和征求意见记录见公约页面。"),
         kind=BallotKind.YES_NO,
         electorate=form.electorate,
         method=Method.NAMED,

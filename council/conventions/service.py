@@ -36,6 +36,19 @@ def link(council: Council, convention: Convention, number: int | None = None) ->
     return base if number is None else f"{base}/v/{number}"
 
 
+async def voted_by(
+    db: AsyncSession, ballot_id: UUID
+) -> tuple[Convention, ConventionVersion] | None:
+    """The convention version a ballot decides on, when it is an adoption vote."""
+    stmt = (
+        sa.select(Convention, ConventionVersion)
+        .join(ConventionVersion, ConventionVersion.convention_id == Convention.id)
+        .where(ConventionVersion.ballot_id == ballot_id)
+    )
+    row = (await db.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
+
+
 def require_manage(actor: Actor, council: Council) -> None:
     if not can(actor, Action.MANAGE_CONVENTIONS, council.id):
         raise NotAllowed(_("只有主持人可以起草和管理公约"))

@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.conventions import service as conventions
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
@@ -198,6 +199,7 @@ class BallotController(Controller):
             "prospects": [],
             "corrections": await voting.corrections(db, actor, ballot),
             "meeting_vote": await meetings.view(db, ballot) if ballot.meeting_id else None,
+            "convention_vote": await conventions.voted_by(db, ballot.id),
         }
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
             context["prospects"] = await voting.prospective_electorate(db, ballot)

@@ -45,7 +45,12 @@ async def test_demo_public_page_shows_adopted_text_history_and_the_vote(
     assert "37 / 40（已投票 / 应到）" in text
     assert "同意 34 · 反对 2 · 弃权 1" in text
     assert "34 / 40 家店铺表决同意" in text  # rule 27: coverage
-    assert re.search(r'href="/c/zhonglou/ballots/[0-9a-f-]{36}"', page.text)
+    ballot_link = re.search(r'href="(/c/zhonglou/ballots/[0-9a-f-]{36})"', page.text)
+    assert ballot_link
+    # The adopting ballot's page names the version it decided on and links back to it.
+    ballot_page = await client.get(ballot_link.group(1))
+    assert "公约表决： 《钟楼烟火美食街商户公约》第 2 版" in text_of(ballot_page.text)
+    assert f'href="{BASE}/{cid}/v/2"' in ballot_page.text
     assert "已被取代" in text and "与第 1 版对照" in text
     assert "备案：已报钟楼街道办事处备案（钟街公约备〔2026〕3 号）" in text
     # Version 1 stays readable with its comments; contact details never appear (rule 28).
