@@ -37,7 +37,6 @@ class Settings:
     # Throttles (SECURITY.md): per hour unless named otherwise.
     signin_per_ip_hour: int = 30
     signin_per_account_hour: int = 10
-    anonymous_per_ip_5min: int = 300
     uploads_per_person_hour: int = 20
     votes_per_person_hour: int = 100
     max_request_body: int = 10 * 1024 * 1024
