@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get
+from litestar.params import Parameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +85,9 @@ ACTION_LABELS = {
 }
 
 
+MAX_SEQ = 2**31 - 1
+
+
 class AuditController(Controller):
     tags = ["audit"]
 
@@ -92,7 +98,9 @@ class AuditController(Controller):
         db_session: AsyncSession,
         actor: Actor,
         slug: str,
-        before: int | None = None,
+        # An entry number as the database stores it (a 32-bit integer): anything larger would
+        # reach the driver and fail there, so it is a 400 here (S24).
+        before: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_AUDIT)
         verdict = await service.verify_chain(db_session, council.id)
