@@ -3,14 +3,33 @@ once) and S18 (public lists and search never show unpublished or hidden records)
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
+from uuid import UUID
 
+import sqlalchemy as sa
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts.models import Person
+from council.clock import FixedClock
+from council.consultations.models import Minutes
 from council.voting.service import format_receipt
-from tests.support import client_for, text_of
-from tests.voting_support import BASE, close, opened, vote_as
+from tests.consultation_flow import BASE as MEETINGS
+from tests.consultation_flow import consultation, signed_in
+from tests.conventions_support import BASE as CONVENTIONS
+from tests.conventions_support import (
+    as_facilitator,
+    create,
+    demo_convention,
+    editor_form,
+    local,
+    step,
+)
+from tests.intake import act, move, submit_as
+from tests.support import client_for, post_form, sign_in, text_of
+from tests.voting_support import BASE, close, draft, opened, vote_as
 
 # --- S12: receipts --------------------------------------------------------------------------
 
@@ -92,3 +111,207 @@ async def test_S12_secret_ballot_lists_the_receipt_set_without_names(app: Litest
     assert f"回执列表（{len(SECRET_VOTES)}）" in text_of(html)
     for name in ("赵淑珍", "孙志明", "钱玉梅", "李秀兰"):
         assert name not in text_of(html)
+
+
+# --- S18: hidden records never reach a public list or search -----------------------------
+
+# Every page a signed-out visitor can reach that lists records (there is no feed or sitemap).
+PUBLIC_LISTS = (
+    "/",
+    "/c/zhonglou",
+    "/c/zhonglou/issues/",
+    "/c/zhonglou/issues/stats",
+    "/c/zhonglou/calls/",
+    "/c/zhonglou/matters",
+    "/c/zhonglou/meetings/",
+    "/c/zhonglou/ballots/",
+    "/c/zhonglou/conventions/",
+    "/c/zhonglou/audit",
+)
+# Pages whose text changes with every audited action, hidden or not.
+CHANGES_WITH_ANY_ACTION = {"/c/zhonglou/audit"}
+NO_FEEDS = ("/sitemap.xml", "/feed", "/feed.atom", "/c/zhonglou/feed", "/c/zhonglou/feed.atom")
+
+
+async def public_view(app: Litestar, pages: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
+    """(status, visible text) of every public list and ``pages``, as page and as fragment."""
+    seen: dict[str, tuple[int, str]] = {}
+    async with client_for(app) as public:
+        for url in PUBLIC_LISTS + pages:
+            for kind, headers in (("page", {}), ("fragment", {"HX-Request": "true"})):
+                response = await public.get(url, headers=headers)
+                assert response.status_code < 500, url
+                seen[f"{kind} {url}"] = (response.status_code, text_of(response.text))
+    for url in PUBLIC_LISTS:
+        assert seen[f"page {url}"][0] == 200, url
+    return seen
+
+
+def assert_absent(
+    view: dict[str, tuple[int, str]], *markers: str, skip: frozenset[str] = frozenset()
+) -> None:
+    for where, (_status, text) in view.items():
+        if where.split(" ", 1)[1] in skip:
+            continue
+        for marker in markers:
+            assert marker not in text, (marker, where)
+
+
+def assert_unchanged(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> None:
+    """Counts and lists alike: a hidden record changes nothing a visitor can read."""
+    for where, seen in before.items():
+        if where.split(" ", 1)[1] not in CHANGES_WITH_ANY_ACTION:
+            assert after[where] == seen, where
+
+
+async def test_S18_there_is_no_feed_or_sitemap_to_leak_through(app: Litestar) -> None:
+    """If one is added, it joins PUBLIC_LISTS above."""
+    async with client_for(app) as public:
+        for url in NO_FEEDS:
+            assert (await public.get(url)).status_code == 404, url
+
+
+async def test_S18_pending_and_withdrawn_issues_are_in_no_list_search_or_count(
+    app: Litestar,
+) -> None:
+    """Issues before acceptance and withdrawn ones: not in the list, search, stats or counts."""
+    searches = tuple(
+        f"/c/zhonglou/issues/?{q}"
+        for q in (
+            "q=HX1",
+            "q=HX2",
+            "q=HX3",
+            "status=submitted",
+            "status=triage",
+            "status=withdrawn",
+        )
+    )
+    before = await public_view(app, searches)
+    async with client_for(app) as client:
+        pending = await submit_as(client, "jumin11", "楼道堆物待受理HX1")
+        triaged = await submit_as(client, "jumin12", "夜市音响待处理HX2")
+        assert (await move(client, "zhuchi", triaged, "triage")).status_code == 303
+        withdrawn = await submit_as(client, "jumin13", "已撤回的诉求HX3")
+        assert (await act(client, "jumin13", withdrawn, "withdraw")).status_code == 303
+    after = await public_view(app, searches)
+    assert_absent(after, "HX1", "HX2", "HX3")
+    assert_unchanged(before, after)
+
+    async with client_for(app) as client:  # the same issue, once accepted, is listed
+        assert (await move(client, "zhuchi", pending, "triage")).status_code == 303
+        accepted = await move(client, "zhuchi", pending, "accepted", reason="列入议题")
+        assert accepted.status_code == 303
+    published = await public_view(app, searches)
+    for where in ("page /c/zhonglou/issues/", "fragment /c/zhonglou/issues/?q=HX1"):
+        assert "楼道堆物待受理HX1" in published[where][1], where
+    assert published["page /c/zhonglou/issues/stats"] != after["page /c/zhonglou/issues/stats"]
+    assert_absent(published, "HX2", "HX3")
+
+
+async def test_S18_draft_and_open_ballots_are_in_no_public_list(app: Litestar) -> None:
+    """Drafts are staff-only, open ballots members-only; the public list shows results."""
+    before = await public_view(app)
+    async with client_for(app) as facilitator:
+        await sign_in(facilitator, "zhuchi")
+        ballot = await draft(facilitator, question="是否同意草稿表决HB1")
+    after = await public_view(app, (f"{BASE}/{ballot}",))
+    assert_absent(after, "HB1")
+    assert after[f"page {BASE}/{ballot}"][0] == 404
+    assert_unchanged(before, after)
+    async with client_for(app) as facilitator:
+        await sign_in(facilitator, "zhuchi")
+        assert (await post_form(facilitator, f"{BASE}/{ballot}/open")).status_code == 303
+    assert_absent(await public_view(app), "HB1")  # open: the council's members only
+    assert (await close(app, ballot)).status_code == 303
+    published = await public_view(app)
+    assert "是否同意草稿表决HB1" in published["page /c/zhonglou/ballots/"][1]
+
+
+async def test_S18_draft_conventions_and_draft_revisions_are_in_no_list(
+    app: Litestar, db: AsyncSession, clock: FixedClock
+) -> None:
+    """A new convention's draft and a draft revision of one in force stay off public pages."""
+    demo = await demo_convention(db)
+    pages = (
+        f"{CONVENTIONS}/{demo}",
+        f"{CONVENTIONS}/{demo}/diff",
+        f"{CONVENTIONS}/{demo}/diff?to=3",
+    )
+    before = await public_view(app, pages)
+    async with as_facilitator(app) as facilitator:
+        new = await create(facilitator, "草稿公约HC1", [("草稿条款HC1", "草稿条款内容HC1。")])
+        revised = await post_form(facilitator, f"{CONVENTIONS}/{demo}/revise")
+        assert revised.status_code == 303, revised.text
+        number = int(revised.headers["location"].split("/v/")[1].split("/")[0])
+        rows = [("", "修订条款HC2", "修订后的条款内容HC2。")]
+        saved = await step(facilitator, demo, number, "edit", **editor_form("修订草案HC2", rows))
+        assert saved.status_code == 303, saved.text
+    after = await public_view(app, (*pages, f"{CONVENTIONS}/{new}"))
+    assert_absent(after, "HC1", "HC2")
+    assert after[f"page {CONVENTIONS}/{new}"][0] == 404
+    assert_unchanged(before, after)
+
+    async with as_facilitator(app) as facilitator:  # put out for comment (公示): now public
+        closes = local(clock.now() + dt.timedelta(days=7))
+        assert (await step(facilitator, new, 1, "open-comments", closes_at=closes)).is_redirect
+    published = await public_view(app)
+    assert "草稿公约HC1" in published["page /c/zhonglou/conventions/"][1]
+    assert_absent(published, "HC2")
+
+
+async def test_S18_unpublished_minutes_are_on_no_public_page(
+    app: Litestar, db: AsyncSession
+) -> None:
+    """Draft, confirmed and final minutes stay internal; only the published text goes out."""
+    async with signed_in(app, "zhuchi") as zhuchi:
+        setup = await consultation(db, zhuchi, invite=("商户代表",))
+        meeting = f"{MEETINGS}/meetings/{setup.meeting_id}"
+        person = await db.scalar(sa.select(Person.id).where(Person.login == "shop01"))
+        await db.rollback()
+        assert (await post_form(zhuchi, f"{meeting}/attendance/{person}")).status_code == 303
+        record = (await zhuchi.get(meeting)).text
+        agenda = next(p for p in record.split('"') if "/agenda/" in p and p.endswith("/minutes"))
+        pages = (
+            f"{meeting}/minutes",
+            f"{MEETINGS}/matters/{setup.matter_id}",
+            f"{MEETINGS}/rounds/{setup.round_id}",
+        )
+        before = await public_view(app, pages)
+        assert (await post_form(zhuchi, agenda, {"text": "内部纪要HM1"})).status_code == 303
+        minutes = await db.scalar(
+            sa.select(Minutes.id).where(Minutes.meeting_id == UUID(setup.meeting_id))
+        )
+        await db.rollback()
+        after_draft = await public_view(app, pages)
+        async with signed_in(app, "shop01") as attendee:
+            confirm = await post_form(attendee, f"{meeting}/minutes/{minutes}/confirm")
+            assert confirm.status_code == 303
+        assert (await post_form(zhuchi, f"{meeting}/minutes/{minutes}/finalize")).is_redirect
+        after_final = await public_view(app, pages)
+        for view in (after_draft, after_final):
+            assert_absent(view, "HM1")
+            assert_unchanged(before, view)
+        assert after_final[f"page {meeting}/minutes"][0] == 404
+        published = await post_form(
+            zhuchi, f"{meeting}/minutes/{minutes}/publish", {"public_text": "公开纪要HM2"}
+        )
+        assert published.status_code == 303
+    out = await public_view(app, pages)
+    assert "公开纪要HM2" in out[f"page {meeting}/minutes"][1]
+    assert_absent(out, "HM1")
+
+
+async def test_S18_pending_claims_are_on_no_public_page(app: Litestar) -> None:
+    """Someone asking to represent a shop is not listed until the facilitator verifies it."""
+    before = await public_view(app)
+    async with client_for(app) as claimant:
+        await sign_in(claimant, "jumin13")
+        claim = {"kind": "shop", "shop_number": "38", "note": "合伙人HJ1"}
+        assert (await post_form(claimant, "/c/zhonglou/join", claim)).status_code == 303
+    after = await public_view(app)
+    assert_absent(after, "HJ1")
+    # The audit log names who acted (by design: it is the public, verifiable record), never
+    # what a pending claim says; every other page leaves the claimant out.
+    assert_absent(after, "施洋", skip=frozenset(CHANGES_WITH_ANY_ACTION))
+    assert_unchanged(before, after)
+    assert "赵淑珍" in after["page /c/zhonglou"][1]  # verified members are listed
