@@ -44,6 +44,7 @@ from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
+from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -148,6 +149,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
         openapi_config=None,
     )
+    # Around Litestar's exception handling and inside the before-send hooks that commit: a
+    # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).
+    app.asgi_handler = RetryMiddleware(app.asgi_handler, db_config.session_scope_key)
     # Outermost, in front of routing and CSRF: every response, 404/405/403 included, carries
     # the security headers, and no request with a bad Host reaches the router.
     app.asgi_handler = SecurityMiddleware(app.asgi_handler, settings)

@@ -5,19 +5,34 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-from collections.abc import Iterator
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
     SQLAlchemyAsyncConfig,
 )
+
+# The plugin keeps a request's session in the ASGI scope under the config's key; this is the
+# accessor its own before-send handlers use.
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from council.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from litestar.types import Message, Scope
+
+log = logging.getLogger("council.db")
+
+# PostgreSQL aborts a transaction with these when running it again may well succeed:
+# serialization_failure and deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 # Writes on SQLite must start with BEGIN IMMEDIATE: a deferred transaction that reads and
 # then writes fails at once with SQLITE_BUSY when another writer got there first, whatever
@@ -99,16 +114,81 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
 _config_serial = itertools.count(1)
 
 
+def database_error(exc: BaseException) -> DBAPIError | None:
+    """The database error ``exc`` is, or was raised from (directly or while handling it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DBAPIError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    error = database_error(exc)
+    if error is None:
+        return None
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return str(code) if code else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """The transaction was aborted as a serialization failure or deadlock: run it again."""
+    return sqlstate_of(exc) in RETRYABLE_SQLSTATES
+
+
+async def end_request_session(scope: Scope, session_scope_key: str, *, commit: bool) -> None:
+    """Commit or roll back the request's session, if it opened one, and close it.
+
+    A failed commit is raised: the response that would have acknowledged the write must not
+    be sent. A failed rollback or close is only logged: nothing was written either way."""
+    session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key, pop=True)
+    if session is None:
+        return
+    try:
+        if commit:
+            await session.commit()
+        else:
+            await session.rollback()
+    except Exception:
+        if commit:
+            raise
+        log.warning("rollback of a request's session failed", exc_info=True)
+    finally:
+        try:
+            await session.close()
+        except Exception:  # the pool discards the connection anyway
+            log.warning("closing a request's session failed", exc_info=True)
+
+
+def request_transaction(session_scope_key: str) -> Callable[[Message, Scope], Awaitable[None]]:
+    """Before-send handler: a request's transaction commits as its response starts, for 2xx
+    and 3xx (POST-redirect-GET writes count), and rolls back for anything else.
+
+    advanced-alchemy's "autocommit_include_redirects" does the same but logs a failed commit
+    and sends the response anyway, acknowledging a write that is not there. Here the commit
+    error propagates: the retry middleware runs the request again or answers 503."""
+
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            await end_request_session(scope, session_scope_key, commit=200 <= status < 400)
+
+    return before_send
+
+
 def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
     import_models()
     serial = next(_config_serial)
+    session_scope_key = f"_council_db_session_{serial}"
     return SQLAlchemyAsyncConfig(
-        session_scope_key=f"_council_db_session_{serial}",
+        session_scope_key=session_scope_key,
         engine_app_state_key=f"council_db_engine_{serial}",
         session_maker_app_state_key=f"council_session_maker_{serial}",
         engine_instance=engine or create_engine(settings, pooled=settings.db_pool),
-        # plain "autocommit" rolls back on 3xx, which would drop every POST-redirect-GET write
-        before_send_handler="autocommit_include_redirects",
+        before_send_handler=request_transaction(session_scope_key),
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
         alembic_config=AlembicAsyncConfig(
             script_config=str(PROJECT_ROOT / "alembic.ini"),

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from council.db import is_retryable
 from council.errors import DomainError
 from council.i18n import N_, _
 from council.web.auth import actor_of
@@ -80,12 +81,21 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
     return error_response(request, exc.status_code, detail)
 
 
+def _let_retry(exc: Exception) -> None:
+    """A transaction PostgreSQL aborted as retryable is not answered here: the error goes on
+    to RetryMiddleware (web/retry.py), which runs the request again."""
+    if is_retryable(exc):
+        raise exc
+
+
 def on_database_unavailable(request: Request, exc: Exception) -> Response[Any]:
+    _let_retry(exc)
     log.warning("database unavailable: %s", exc)
     return error_response(request, 503)
 
 
 def on_server_error(request: Request, exc: Exception) -> Response[Any]:
+    _let_retry(exc)
     if isinstance(exc, OperationalError | DBAPIError) and getattr(
         exc, "connection_invalidated", False
     ):
