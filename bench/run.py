@@ -451,11 +451,11 @@ async def kill_during_votes(server: Server, path: str, voters: list[dict[str, st
 def kill_line(run: KillRun, stored: list[tuple[str, str]]) -> tuple[str, bool]:
     """The S32 line, and whether the database holds exactly the acknowledged votes, the
     retries' clean inserts and the votes the retries were told were already recorded."""
-    by_key = dict(stored)
+    rows = set(stored)
     keys = [key for key, _receipt in stored]
     answered = {**run.acknowledged, **run.new}
-    lost = sum(1 for key, receipt in answered.items() if by_key.get(key) != receipt)
-    lost += sum(1 for key in run.already if key not in by_key)
+    lost = sum(1 for row in answered.items() if row not in rows)
+    lost += len(run.already - set(keys))
     expected = answered.keys() | run.already
     duplicated = len(keys) - len(set(keys)) + len(set(keys) - expected)
     exact = len(keys) == len(run.acknowledged) + len(run.new) + len(run.already)
