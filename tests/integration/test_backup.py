@@ -204,3 +204,31 @@ async def test_S38_restore_refuses_a_database_with_data_or_in_use(
     done = council_cli(settings, "database", "restore", "--force", str(backup_file))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems" in done.stdout
+
+
+async def test_S38_backup_while_the_database_is_open_holds_the_latest_vote(
+    app: Litestar,
+    db: AsyncSession,
+    settings: Settings,
+    fresh: Settings,
+    restored_db: AsyncSession,
+    tmp_path: Path,
+) -> None:
+    """S38: a backup taken while the server has the database open holds the vote acknowledged
+    just before it (on SQLite the newest commits are still in the WAL file, since an open
+    connection keeps the last close from checkpointing them)."""
+    await db.scalar(sa.select(sa.func.count(Vote.id)))  # a connection held open, as a server's
+    ballot = await opened(app)
+    response = await vote_as(app, "shop01", ballot, "no")
+    assert response.status_code == 303, response.text
+    receipt = response.headers["x-vote-receipt"]
+
+    backup_file = tmp_path / "online.backup"
+    done = council_cli(settings, "database", "backup", str(backup_file))
+    assert done.returncode == 0, done.stdout + done.stderr
+    await db.rollback()
+
+    done = council_cli(fresh, "database", "restore", str(backup_file))
+    assert done.returncode == 0, done.stdout + done.stderr
+    vote = await restored_db.scalar(sa.select(Vote).where(Vote.receipt == receipt))
+    assert vote is not None and vote.ballot_id == ballot and vote.choices == "no"
