@@ -36,10 +36,20 @@ def backup(settings: Settings, path: Path) -> str:
     if path.exists():
         raise BackupError(f"{path} already exists: choose a new file name.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if settings.is_sqlite:
-        _sqlite_backup(_sqlite_path(settings), path)
-    else:
-        _run([_pg_tool("pg_dump"), "--format=custom", "--file", str(path)], settings)
+    # Written beside the target and renamed once complete: a failed or interrupted backup
+    # never leaves a file that looks like one.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        if settings.is_sqlite:
+            _sqlite_backup(_sqlite_path(settings), partial)
+        else:
+            _run([_pg_tool("pg_dump"), "--format=custom", "--file", str(partial)], settings)
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return f"{path} ({path.stat().st_size:,} bytes)"
 
 
@@ -81,18 +91,10 @@ def _sqlite(
 def _sqlite_backup(source: Path, target: Path) -> None:
     if not source.is_file():
         raise BackupError(f"{source}: no database to back up.")
-    partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
-    try:
-        with _sqlite(source) as src, _sqlite(partial) as dst:
-            src.backup(dst)  # one read transaction: a consistent snapshot, writers carry on
-            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            _sqlite_sound(dst, target)
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _sqlite(source) as src, _sqlite(target) as dst:
+        src.backup(dst)  # one read transaction: a consistent snapshot, writers carry on
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        _sqlite_sound(dst, source)
 
 
 def _sqlite_sound(conn: sqlite3.Connection, name: Path) -> None:
@@ -219,7 +221,10 @@ async def _pg_state(settings: Settings) -> tuple[int, bool]:
 
 
 def _pg_restore(settings: Settings, path: Path, *, force: bool) -> None:
-    others, holds_data = asyncio.run(_pg_state(settings))
+    try:
+        others, holds_data = asyncio.run(_pg_state(settings))
+    except (OSError, sa.exc.DBAPIError) as exc:
+        raise BackupError(f"Cannot reach the database to restore into: {exc}") from exc
     if holds_data and not force:
         raise BackupError("The database holds data: give --force to replace it.")
     if others:
