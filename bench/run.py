@@ -136,27 +136,35 @@ def start_server(data_dir: Path, port: int, *, setup: bool = True) -> subprocess
     raise SystemExit("the server did not start")
 
 
-def kill_server(server: subprocess.Popen[bytes]) -> None:
-    """kill -9 of the server's whole process group (the CLI, uvicorn and its workers): no
-    shutdown, no flush. Returns once the group is gone, or after 5 s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+def _group_gone(pgid: int, seconds: float) -> bool:
+    """Wait until no process of the group is left (uvicorn's workers are reaped by init)."""
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            os.killpg(server.pid, 0)  # uvicorn's workers are reaped by init, not by us
+            os.killpg(pgid, 0)
         except ProcessLookupError:
-            return
+            return True
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
 
 
+def kill_server(server: subprocess.Popen[bytes]) -> None:
+    """kill -9 of the server's whole process group (the CLI, uvicorn and its workers): no
+    shutdown, no flush."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    _group_gone(server.pid, 5)
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the whole group and wait for it to shut down; SIGKILL after 15 s."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=15)  # reaped here, or the group would never look empty
+    if not _group_gone(server.pid, 15):
         kill_server(server)
 
 
@@ -448,10 +456,10 @@ async def kill_during_votes(server: Server, path: str, voters: list[dict[str, st
     return KillRun(acknowledged, len(unanswered), new, already, errors, killed=True)
 
 
-def kill_line(run: KillRun, stored: list[tuple[str, str]]) -> tuple[str, bool]:
+def kill_line(run: KillRun, stored: list[list[str]]) -> tuple[str, bool]:
     """The S32 line, and whether the database holds exactly the acknowledged votes, the
     retries' clean inserts and the votes the retries were told were already recorded."""
-    rows = set(stored)
+    rows = {(key, receipt) for key, receipt in stored}  # JSON pairs arrive as lists
     keys = [key for key, _receipt in stored]
     answered = {**run.acknowledged, **run.new}
     lost = sum(1 for row in answered.items() if row not in rows)
