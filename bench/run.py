@@ -10,14 +10,21 @@ fast as the server takes them, then 200 voters spread over 10 s, once quietly an
 public pages are read. After each, the votes in the database are compared with the receipts
 the server acknowledged: "lost" are receipts missing from the database, "duplicated" rows
 beyond the acknowledged ones or a voter counted twice.
+
+S32 comes last: 500 voters vote at once, the server's process group gets kill -9 after 150
+acknowledgements, the server starts again on the same data, and every unanswered vote is sent
+again; each retry must be a clean first insert or "已投票", and the database must hold
+exactly the acknowledged votes, the retries' inserts and the ones already recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +50,8 @@ PACED_SECONDS = 10.0
 # whose cost does not depend on them.
 READ_PAGES = ("/c/zhonglou/issues", "/c/zhonglou/ballots", "/c/zhonglou/meetings")
 READ_RATE = float(os.environ.get("BENCH_READ_RATE", "30"))  # public reads/s during S39
+KILL_VOTERS = min(500, VOTERS)  # S32: kill -9 during 500 concurrent votes
+KILL_AFTER = int(os.environ.get("BENCH_KILL_AFTER", "150"))  # acknowledgements before the kill
 
 
 @dataclass
@@ -83,10 +92,12 @@ def server_env(data_dir: Path) -> dict[str, str]:
     }
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, *, setup: bool = True) -> subprocess.Popen[bytes]:
+    """The server in a process group of its own (workers included), so that S32 can kill -9
+    all of it at once. ``setup``: migrate and load the demo first."""
     env = server_env(data_dir)
     python = sys.executable
-    for args in (["database", "upgrade", "--no-prompt"], ["demo", "load"]):
+    for args in (["database", "upgrade", "--no-prompt"], ["demo", "load"]) if setup else ():
         subprocess.run(
             [python, "-m", "council", *args],
             cwd=ROOT,
@@ -112,6 +123,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -120,8 +132,40 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
                 return server
         except httpx.HTTPError:
             time.sleep(0.2)
-    server.kill()
+    kill_server(server)
     raise SystemExit("the server did not start")
+
+
+def _group_gone(pgid: int, seconds: float) -> bool:
+    """Wait until no process of the group is left (uvicorn's workers are reaped by init)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def kill_server(server: subprocess.Popen[bytes]) -> None:
+    """kill -9 of the server's whole process group (the CLI, uvicorn and its workers): no
+    shutdown, no flush."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    _group_gone(server.pid, 5)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the whole group and wait for it to shut down; SIGKILL after 15 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=15)  # reaped here, or the group would never look empty
+    if not _group_gone(server.pid, 15):
+        kill_server(server)
 
 
 async def drive(
@@ -173,6 +217,20 @@ def voters_tool(data_dir: Path, *args: str) -> Any:
     return json.loads(done.stdout)
 
 
+CHOICES = ("yes", "no", "abstain")
+
+
+async def post_vote(
+    client: httpx.AsyncClient, path: str, csrf: str, voter: dict[str, str], choice: str
+) -> httpx.Response:
+    """One vote as the voter's browser sends it: session cookie, CSRF cookie and field."""
+    return await client.post(
+        path,
+        data={"_csrf_token": csrf, "choice": choice},
+        headers={"Cookie": f"council_session={voter['token']}; csrftoken={csrf}"},
+    )
+
+
 @dataclass
 class VoteRun:
     """Per voter key: the receipt the server acknowledged, "refused" (409) or "unanswered"
@@ -210,11 +268,7 @@ async def cast_votes(
         started = time.perf_counter()
         outcomes[voter["key"]] = "unanswered"
         try:
-            response = await client.post(
-                path,
-                data={"_csrf_token": csrf, "choice": rng.choice(("yes", "no", "abstain"))},
-                headers={"Cookie": f"council_session={voter['token']}; csrftoken={csrf}"},
-            )
+            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
         except httpx.HTTPError:
             errors += 1
             return
@@ -309,12 +363,130 @@ def vote_line(run: VoteRun, stored: Stored) -> str:
     return line + (f"   (stored but unanswered {stored.unanswered})" if stored.unanswered else "")
 
 
-async def vote_cases(data_dir: Path, base: str) -> bool:
+# --- S32: kill -9 during 500 concurrent votes ------------------------------------------------
+
+
+class Server:
+    """The server under test; S32 kills it and starts it again on the same data and port."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = start_server(data_dir, port)
+
+    def kill(self) -> None:
+        kill_server(self.process)
+
+    def restart(self) -> None:
+        self.process = start_server(self.data_dir, self.port, setup=False)
+
+    def stop(self) -> None:
+        stop_server(self.process)
+
+
+@dataclass
+class KillRun:
+    """S32's outcome per voter: acknowledged before the kill, or unanswered and retried after
+    the restart, where the retry is a clean first insert (303) or "已投票" (409)."""
+
+    acknowledged: dict[str, str]  # voter key → receipt
+    unanswered: int
+    new: dict[str, str]  # voter key → receipt of the retry
+    already: set[str]  # voter keys whose retry was told "already recorded"
+    errors: int  # any other answer, before the kill or on retry
+    killed: bool
+
+
+async def kill_during_votes(server: Server, path: str, voters: list[dict[str, str]]) -> KillRun:
+    """Every voter votes at once; at KILL_AFTER acknowledgements the server's whole process
+    group gets SIGKILL. After a restart on the same data, each unanswered vote is sent again."""
+    acknowledged: dict[str, str] = {}
+    unanswered: list[dict[str, str]] = []
+    errors = 0
+    killed = False
+    rng = random.Random(32)  # choices for a benchmark, not secrets
+
+    async def first(client: httpx.AsyncClient, csrf: str, voter: dict[str, str]) -> None:
+        nonlocal errors, killed
+        try:
+            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
+        except httpx.HTTPError:
+            unanswered.append(voter)
+            return
+        receipt = response.headers.get("x-vote-receipt")
+        if response.status_code == 303 and receipt:
+            acknowledged[voter["key"]] = receipt
+            if len(acknowledged) >= KILL_AFTER and not killed:
+                killed = True
+                server.kill()
+        elif response.status_code >= 500:
+            unanswered.append(voter)  # an answer that acknowledges nothing
+        else:
+            errors += 1
+
+    limits = httpx.Limits(max_connections=len(voters))
+    async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=30) as client:
+        csrf = (await client.get("/signin")).cookies["csrftoken"]
+        await asyncio.gather(*(first(client, csrf, v) for v in voters))
+    if not killed:
+        return KillRun(acknowledged, len(unanswered), {}, set(), errors, killed=False)
+
+    server.restart()
+    new: dict[str, str] = {}
+    already: set[str] = set()
+
+    async def retry(client: httpx.AsyncClient, voter: dict[str, str]) -> None:
+        nonlocal errors
+        try:
+            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
+        except httpx.HTTPError:
+            errors += 1
+            return
+        receipt = response.headers.get("x-vote-receipt")
+        if response.status_code == 303 and receipt:
+            new[voter["key"]] = receipt
+        elif response.status_code == 409 and "已投票" in response.text:
+            already.add(voter["key"])
+        else:
+            errors += 1
+
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=30) as client:
+        await asyncio.gather(*(retry(client, v) for v in unanswered))
+    return KillRun(acknowledged, len(unanswered), new, already, errors, killed=True)
+
+
+def kill_line(run: KillRun, stored: list[list[str]]) -> tuple[str, bool]:
+    """The S32 line, and whether the database holds exactly the acknowledged votes, the
+    retries' clean inserts and the votes the retries were told were already recorded."""
+    rows = {(key, receipt) for key, receipt in stored}  # JSON pairs arrive as lists
+    keys = [key for key, _receipt in stored]
+    answered = {**run.acknowledged, **run.new}
+    lost = sum(1 for row in answered.items() if row not in rows)
+    lost += len(run.already - set(keys))
+    expected = answered.keys() | run.already
+    duplicated = len(keys) - len(set(keys)) + len(set(keys) - expected)
+    exact = len(keys) == len(run.acknowledged) + len(run.new) + len(run.already)
+    line = (
+        f"S32 kill -9 during {KILL_VOTERS} votes: acknowledged {len(run.acknowledged)} before "
+        f"the kill, lost {lost}, retried {run.unanswered} ({len(run.already)} already recorded, "
+        f"{len(run.new)} new), duplicated {duplicated}"
+    )
+    if run.errors:
+        line += f"   errors {run.errors}"
+    if not run.killed:
+        line += f"   (never killed: fewer than {KILL_AFTER} votes acknowledged)"
+    ok = run.killed and exact and not (lost or duplicated or run.errors)
+    return line, ok
+
+
+async def vote_cases(data_dir: Path, server: Server) -> bool:
     """The vote cases; False if any vote was lost, duplicated or failed."""
+    base = server.base
     started = time.monotonic()
-    prepared = voters_tool(data_dir, "prepare", str(VOTERS), "3")
+    prepared = voters_tool(data_dir, "prepare", str(VOTERS), "4")
     voters: list[dict[str, str]] = prepared["voters"]
-    (ingest, eligible), (quiet, _), (mixed, _) = prepared["ballots"]
+    (ingest, eligible), (quiet, _), (mixed, _), (killed, _) = prepared["ballots"]
     print(
         f"vote cases: {len(voters)} signed-in voters made through the services "
         f"({eligible} eligible per ballot) in {time.monotonic() - started:.1f} s, not timed"
@@ -359,15 +531,19 @@ async def vote_cases(data_dir: Path, base: str) -> bool:
     print(reads.line())
     quiet_p99, mixed_p99 = runs[1][1].result.pct(0.99), runs[2][1].result.pct(0.99)
     print(f"vote p99 with reads ÷ quiet: {mixed_p99 / max(quiet_p99, 1e-9):.2f}")
-    return ok and not reads.errors
+    # Last: it kills the server, which then serves again on the same data.
+    run = await kill_during_votes(server, path(killed), voters[:KILL_VOTERS])
+    line, kill_ok = kill_line(run, voters_tool(data_dir, "count", killed))
+    print(line, flush=True)
+    return ok and not reads.errors and kill_ok
 
 
 async def main() -> None:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="council-bench-") as tmp:
-        server = start_server(Path(tmp), port)
+        server = Server(Path(tmp), port)
         try:
-            base = f"http://127.0.0.1:{port}"
+            base = server.base
             print(
                 f"council bench: {WORKERS} workers, {CONCURRENCY} clients, "
                 f"{SECONDS:.0f} s per case, SQLite"
@@ -382,12 +558,11 @@ async def main() -> None:
                 f"public page ÷ /healthz: throughput {page.rate / health.rate:.2f}, "
                 f"p50 latency {page.pct(0.5) / max(health.pct(0.5), 1e-9):.1f}×"
             )
-            votes_ok = await vote_cases(Path(tmp), base)
+            votes_ok = await vote_cases(Path(tmp), server)
             if any(r.errors for r in results) or not votes_ok:
                 raise SystemExit("errors, lost or duplicated votes during the bench")
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
-"""Extra commands on `python -m council`: the demo council, account recovery."""
+"""Extra commands on `python -m council`: the demo council, account recovery, backups."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
+
+from council import backup, integrity
 
 
 async def _load_demo_if_empty(app: Litestar) -> bool:
@@ -31,6 +34,29 @@ async def _reset_second_factor(app: Litestar, login: str) -> bool:
         await db.commit()
     await config.get_engine().dispose()
     return person is not None
+
+
+async def _check_database(app: Litestar) -> integrity.Report:
+    from council.db import alchemy_config, create_engine
+
+    settings = app.state.settings
+    engine = create_engine(settings, pooled=False)
+    try:
+        async with alchemy_config(settings, engine).get_session() as db:
+            return await integrity.check(db)
+    finally:
+        await engine.dispose()
+
+
+def _app_of(ctx: click.Context) -> Litestar:
+    # Inside advanced-alchemy's `database` group the context holds {"app": LitestarEnv, …}.
+    return ctx.obj["app"].app  # type: ignore[no-any-return]
+
+
+def _where(app: Litestar) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(app.state.settings.database_url).render_as_string(hide_password=True)
 
 
 def print_accounts(app: Litestar) -> None:
@@ -58,6 +84,48 @@ class CouncilCLIPlugin(CLIPluginProtocol):
             click.echo("Demo council loaded." if loaded else "Database not empty: demo not loaded.")
             if app.state.settings.demo:
                 print_accounts(app)
+
+        # Beside advanced-alchemy's migration commands: `python -m council database backup …`.
+        from advanced_alchemy.extensions.litestar.cli import database_group
+
+        @database_group.command(
+            name="backup",
+            help="Write a consistent copy of the database to PATH (a new file), safe while the "
+            "server runs. SQLite: the online backup API; PostgreSQL: pg_dump --format=custom.",
+        )
+        @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+        def backup_command(ctx: click.Context, path: Path) -> None:
+            app = _app_of(ctx)
+            try:
+                written = backup.backup(app.state.settings, path)
+            except backup.BackupError as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"Backed up {_where(app)} to {written}.")
+
+        @database_group.command(
+            name="restore",
+            help="Replace the database with the backup at PATH, then verify every audit chain "
+            "and the closing hash of every closed ballot. Refuses a database that holds data "
+            "unless --force, and always one that another process has open.",
+        )
+        @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+        @click.option("--force", is_flag=True, help="Replace a database that holds data.")
+        def restore_command(ctx: click.Context, path: Path, force: bool) -> None:
+            app = _app_of(ctx)
+            try:
+                backup.restore(app.state.settings, path, force=force)
+            except backup.BackupError as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"Restored {path} into {_where(app)}. Verifying:")
+            report = asyncio.run(_check_database(app))
+            for finding in report.findings:
+                click.echo(f"  {finding.line()}")
+            click.echo(report.summary())
+            if not report.ok:
+                raise click.ClickException(
+                    "the restored database does not verify: "
+                    + "; ".join(f"{f.subject}: {f.detail}" for f in report.broken)
+                )
 
         @cli.group(name="accounts", help="People's accounts.")
         def accounts() -> None:
