@@ -91,3 +91,22 @@ async def demo_convention(db: AsyncSession) -> UUID:
     assert cid is not None
     await db.commit()
     return cid
+
+
+async def open_for_comment(
+    app: Litestar, db: AsyncSession, now: dt.datetime, title: str, articles: Any
+) -> tuple[UUID, UUID]:
+    """A new convention drafted by the facilitator and put out for a week of comments: its id
+    and the id of its first article."""
+    async with as_facilitator(app) as facilitator:
+        cid = await create(facilitator, title, articles)
+        closes = local(now + dt.timedelta(days=7))
+        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
+    first = await db.scalar(
+        sa.select(ConventionArticle.id)
+        .where(ConventionArticle.version_id == (await version(db, cid, 1)).id)
+        .order_by(ConventionArticle.position)
+    )
+    await db.commit()
+    assert first is not None
+    return cid, first

@@ -22,6 +22,7 @@ from tests.conventions_support import (
     demo_convention,
     editor_form,
     local,
+    open_for_comment,
     step,
     version,
 )
@@ -370,17 +371,9 @@ async def test_S20_convention_text_and_comments_are_escaped(
     app: Litestar, client: Client, db: AsyncSession, clock: FixedClock
 ) -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    async with as_facilitator(app) as facilitator:
-        cid = await create(facilitator, f"公约{evil}", [(evil, f"条款{evil}")])
-        closes = local(clock.now() + dt.timedelta(days=7))
-        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
-    article = await db.scalar(
-        sa.select(ConventionArticle.id).where(
-            ConventionArticle.version_id == (await version(db, cid, 1)).id
-        )
+    cid, article = await open_for_comment(
+        app, db, clock.now(), f"公约{evil}", [(evil, f"条款{evil}")]
     )
-    await db.commit()
-    assert article is not None
     async with client_for(app) as resident:
         await sign_in(resident, "jumin11")
         posted = await step(resident, cid, 1, "comments", article=article.hex, body=f"意见{evil}")

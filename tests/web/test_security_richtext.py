@@ -4,19 +4,16 @@ characters typed, in every page and htmx fragment: never an attribute a browser 
 
 from __future__ import annotations
 
-import datetime as dt
 from html.parser import HTMLParser
 
-import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.clock import FixedClock
-from council.conventions.models import ConventionArticle
 from tests.consultation_flow import BASE as COUNCIL
 from tests.consultation_flow import consultation, signed_in
 from tests.conventions_support import BASE as CONVENTIONS
-from tests.conventions_support import as_facilitator, create, local, step, version
+from tests.conventions_support import open_for_comment, step
 from tests.intake import BASE as ISSUES
 from tests.intake import act, move, submit_as
 from tests.support import Client, client_for, post_form, text_of
@@ -90,17 +87,9 @@ async def test_S22_issue_text_and_comments_are_plain_text(app: Litestar) -> None
 async def test_S22_convention_comments_are_plain_text(
     app: Litestar, db: AsyncSession, clock: FixedClock
 ) -> None:
-    async with as_facilitator(app) as facilitator:
-        cid = await create(facilitator, "外摆公约", [("外摆", "门前一米以内。")])
-        closes = local(clock.now() + dt.timedelta(days=7))
-        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
-    article = await db.scalar(
-        sa.select(ConventionArticle.id).where(
-            ConventionArticle.version_id == (await version(db, cid, 1)).id
-        )
+    cid, article = await open_for_comment(
+        app, db, clock.now(), "外摆公约", [("外摆", "门前一米以内。")]
     )
-    await db.commit()
-    assert article is not None
     async with signed_in(app, "jumin11") as resident:
         posted = await step(resident, cid, 1, "comments", article=article.hex, body=EVIL)
         assert posted.status_code == 303, posted.text
