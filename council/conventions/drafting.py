@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts.names import mask
 from council.conventions import workflow
 from council.conventions.models import (
     ArticleComment,
@@ -49,7 +50,6 @@ from council.councils.models import ClaimStatus, Council, Role, Shop, ShopRepres
 from council.councils.permissions import Action, Actor, can
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
-from council.issues.service import mask
 
 
 def _local(value: str, council: Council) -> dt.datetime | None:

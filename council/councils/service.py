@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.accounts.names import mask
 from council.audit import service as audit
 from council.councils.models import (
     ClaimStatus,
@@ -515,7 +516,8 @@ async def claim(
         db,
         council_id=council.id,
         actor_id=person.id,
-        actor_label=person.display_name,
+        # The public log shows a pending claimant by surname only: the claim is not public.
+        actor_label=mask(person.display_name),
         action="claim.submitted",
         object_type="membership" if isinstance(record, Membership) else "shop_representative",
         object_id=record.id,

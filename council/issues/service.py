@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.accounts.names import mask
 from council.audit import service as audit
 from council.councils.models import (
     ClaimStatus,
@@ -59,10 +60,6 @@ def visibility_of(issue: Issue) -> Visibility:
     if issue.status is IssueStatus.WITHDRAWN:
         return Visibility.OWNER
     return Visibility.COUNCIL
-
-
-def mask(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1)
 
 
 def link(council: Council, issue: Issue) -> str:

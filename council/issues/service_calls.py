@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts.names import mask
 from council.audit import service as audit
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
@@ -22,7 +23,6 @@ from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
 from council.i18n import _
 from council.issues.models import Call, CallAnswer, CallQuestion, CallResponse, QuestionKind
 from council.issues.schemas import CallForm, OfflineForm
-from council.issues.service import mask
 
 MAX_QUESTIONS = 20
 MAX_ANSWER = 2000

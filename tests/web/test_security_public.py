@@ -310,8 +310,8 @@ async def test_S18_pending_claims_are_on_no_public_page(app: Litestar) -> None:
         assert (await post_form(claimant, "/c/zhonglou/join", claim)).status_code == 303
     after = await public_view(app)
     assert_absent(after, "HJ1")
-    # The audit log names who acted (by design: it is the public, verifiable record), never
-    # what a pending claim says; every other page leaves the claimant out.
-    assert_absent(after, "施洋", skip=frozenset(CHANGES_WITH_ANY_ACTION))
+    # Not even the public audit log names a pending claimant: it shows the surname only.
+    assert_absent(after, "施洋")
+    assert "提交身份申请 · 施*" in text_of(after["page /c/zhonglou/audit"][1])
     assert_unchanged(before, after)
     assert "赵淑珍" in after["page /c/zhonglou"][1]  # verified members are listed
