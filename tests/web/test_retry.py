@@ -27,10 +27,8 @@ from tests.voting_support import SLUG, opened, vote_as
 CODES = pytest.mark.parametrize("code", ["40001", "40P01"])
 
 
-@pytest.fixture(autouse=True)
-def postgres_only(engine_name: str) -> None:
-    if engine_name != "postgresql":
-        pytest.skip("SQLSTATE 40001/40P01 are PostgreSQL's; SQLite's writers are serialised")
+# SQLSTATE 40001/40P01 are PostgreSQL's; SQLite's writers are serialised (S34 covers them).
+pytestmark = pytest.mark.postgresql_only
 
 
 async def inject(db: AsyncSession, code: str, times: int, *, at_commit: bool = False) -> None:
