@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
@@ -23,6 +25,10 @@ def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
     expect(page.get_by_text("店铺已添加")).to_be_visible()
     if engine_name == "sqlite":
         screenshot(page, "manage-phone")
+    # The notice is shown once: it leaves the address, so a reload does not repeat it.
+    expect(page).not_to_have_url(re.compile(r"notice="))
+    page.reload()
+    expect(page.get_by_text("店铺已添加")).to_have_count(0)
 
     # A duplicate number gets a clear message next to the field, and nothing is saved.
     form = page.locator("form[action$='/manage/shops']")
