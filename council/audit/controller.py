@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "ballot.created": N_("创建表决"),
     "ballot.edited": N_("修改表决草稿"),
     "ballot.opened": N_("开启表决"),
+    "ballot.reset": N_("撤回表决至草稿"),
     "vote.cast": N_("投票"),
     "vote.changed": N_("改票"),
     "ballot.closed": N_("结束表决并计票"),

@@ -531,9 +531,7 @@ async def absentees(db: AsyncSession, council: Council, now: dt.datetime) -> lis
     )
     if not flags:
         return []
-    named = await db.execute(
-        sa.select(Person.id, Person.display_name).where(Person.id.in_(flags))
-    )
+    named = await db.execute(sa.select(Person.id, Person.display_name).where(Person.id.in_(flags)))
     names = {person_id: name for person_id, name in named}
     return sorted(((names[p], n) for p, n in flags.items()), key=lambda r: (-r[1], r[0]))
 

@@ -199,6 +199,7 @@ class BallotController(Controller):
             "prospects": [],
             "corrections": await voting.corrections(db, actor, ballot),
             "meeting_vote": await meetings.view(db, ballot) if ballot.meeting_id else None,
+            "votes_cast": await voting.participation_count(db, ballot) if manage else 0,
             "convention_vote": await conventions.voted_by(db, ballot.id),
         }
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
@@ -302,6 +303,23 @@ class BallotController(Controller):
         # Every close, first or repeated, answers with the same sealed result (S3).
         response.headers["X-Closing-Hash"] = ballot.closing_hash or ""
         return response
+
+    @post("/{ballot_id:uuid}/reset", name="ballots.reset", guards=[require_login])
+    async def reset(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        ballot_id: UUID,
+        data: Form,
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.MANAGE_BALLOTS)
+        form = parse_form(schemas.ResetForm, data)
+        await voting.reset(
+            db_session, actor, council, ballot_id, form.reason, request.app.state.clock.now()
+        )
+        return redirect(f"/c/{slug}/ballots/{ballot_id}", "ballot_reset")
 
     @post("/{ballot_id:uuid}/certify", name="ballots.certify", guards=[require_login])
     async def certify(

@@ -77,3 +77,9 @@ class BallotForm(msgspec.Struct):
     quorum_measure: BaseKind = BaseKind.CAST
     opens_at: LocalTime = ""
     closes_at: LocalTime = ""
+
+
+class ResetForm(msgspec.Struct):
+    """Why an opened ballot goes back to draft: recorded in the audit chain (S5)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=2, max_length=500)]

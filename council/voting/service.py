@@ -569,6 +569,31 @@ async def open_ballot(
     return ballot
 
 
+async def reset(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    ballot_id: UUID,
+    reason: str,
+    now: dt.datetime,
+) -> Ballot:
+    """Take an opened ballot nobody has voted on back to draft, so that its question, choices,
+    rules or electorate can be put right (S5); the electorate frozen at opening is released.
+    The reset and its reason are an audit entry of their own."""
+    _require_manage(actor, council)
+    ballot = await get(db, actor, council, ballot_id, lock=True)
+    votes = await participation_count(db, ballot)
+    ballot.status = workflow.advance(_facts(ballot, now, votes=votes), Status.DRAFT)
+    await db.execute(sa.delete(BallotElector).where(BallotElector.ballot_id == ballot.id))
+    opened = {"eligible": ballot.eligible_count, "present": ballot.present_count}
+    ballot.opened_at = None
+    ballot.eligible_count = None
+    ballot.present_count = None
+    await db.flush()
+    await _audit(db, actor, ballot, "ballot.reset", {**opened, "reason": reason}, now)
+    return ballot
+
+
 # --- casting --------------------------------------------------------------------------------
 
 

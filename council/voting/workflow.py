@@ -40,6 +40,7 @@ class Facts:
     opens_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
     has_result: bool = False
+    votes: int = 0
     now: dt.datetime | None = None
 
 
@@ -60,6 +61,12 @@ def _to_closed(_f: Facts) -> list[str]:
     return []
 
 
+def _back_to_draft(f: Facts) -> list[str]:
+    """A reset (S5) undoes an opening nobody has voted under yet; once someone has voted, the
+    ballot can only be closed and, if need be, corrected by a new one."""
+    return [N_("已有人投票，不能撤回；请结束表决，必要时发起更正表决")] if f.votes else []
+
+
 def _to_certified(f: Facts) -> list[str]:
     return [] if f.has_result else [N_("尚无计票结果")]
 
@@ -67,6 +74,7 @@ def _to_certified(f: Facts) -> list[str]:
 GATES: Mapping[tuple[Status, Status], Callable[[Facts], list[str]]] = {
     (Status.DRAFT, Status.OPEN): _to_open,
     (Status.OPEN, Status.CLOSED): _to_closed,
+    (Status.OPEN, Status.DRAFT): _back_to_draft,
     (Status.CLOSED, Status.CERTIFIED): _to_certified,
 }
 

@@ -64,6 +64,7 @@ NOTICES: Mapping[str, str] = {
     "ballot_opened": N_("表决已开启，投票人名单已锁定"),
     "voted": N_("投票成功，请保存您的回执"),
     "ballot_closed": N_("表决已结束，结果已计算并封存"),
+    "ballot_reset": N_("表决已撤回至草稿，修改后可重新开启"),
     "ballot_certified": N_("结果已认证，此后不可修改"),
     "convention_created": N_("公约草案已保存，可以继续修改，然后公布征求意见"),
     "convention_saved": N_("草案已保存"),

@@ -15,6 +15,7 @@ READY = {"choices": 3, "electorate": 21, "now": NOW}
 MOVES = {
     (Status.DRAFT, Status.OPEN),
     (Status.OPEN, Status.CLOSED),
+    (Status.OPEN, Status.DRAFT),  # S5: a reset, while nobody has voted
     (Status.CLOSED, Status.CERTIFIED),
 }
 
@@ -46,6 +47,11 @@ def test_opening_gate_names_each_reason(change: dict, reason: str) -> None:
     with pytest.raises(TransitionRefused) as refused:
         advance(facts, Status.OPEN)
     assert refused.value.reasons == (reason,)
+
+
+def test_S5_a_reset_is_refused_once_anyone_has_voted() -> None:
+    facts = Facts(status=Status.OPEN, votes=1, **READY)
+    assert blockers(facts, Status.DRAFT) == ["已有人投票，不能撤回；请结束表决，必要时发起更正表决"]
 
 
 def test_certify_needs_a_result() -> None:

@@ -20,6 +20,7 @@ from council.accounts.models import Person
 from council.clock import FixedClock
 from council.voting.models import (
     Ballot,
+    BallotElector,
     BallotOption,
     BallotParticipation,
     SecretChoice,
@@ -224,6 +225,64 @@ async def test_S5_opening_twice_does_not_refreeze_the_electorate(
     await sign_in(client, "zhuchi")
     again = await post_form(client, f"{BASE}/{ballot}/open")
     assert again.status_code == 409 and "不能进行此操作" in text_of(again.text)
+
+
+async def test_S5_a_reset_is_its_own_audited_action(
+    app: Litestar, client: Client, db: AsyncSession
+) -> None:
+    """Before anyone has voted, the facilitator may take an opened ballot back to draft, with a
+    reason that goes into the audit chain; it can then be corrected and opened again."""
+    ballot = await opened(app)
+    await sign_in(client, "zhuchi")
+    page = await client.get(f"{BASE}/{ballot}")
+    assert "撤回至草稿（尚无人投票）" in text_of(page.text)
+    reset = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": "问题表述有误"})
+    assert reset.status_code == 303
+    await db.rollback()
+    row = await db.get_one(Ballot, ballot)
+    assert (row.status.value, row.opened_at, row.eligible_count) == ("draft", None, None)
+    electors = await db.scalar(
+        sa.select(sa.func.count(BallotElector.id)).where(BallotElector.ballot_id == ballot)
+    )
+    assert electors == 0
+    entry = (await audit_actions(db, "ballot.reset"))[-1]
+    assert json.loads(entry.summary) == {"eligible": 20, "present": None, "reason": "问题表述有误"}
+    # Now a draft again: the question can be put right, and the ballot opened and voted on.
+    form = {"question": "外摆是否限定在门前半米内", "pass_rule": "1/2>", "pass_base": "cast"}
+    assert (await post_form(client, f"{BASE}/{ballot}/edit", form)).status_code == 303
+    assert (await post_form(client, f"{BASE}/{ballot}/open")).status_code == 303
+    assert (await vote_as(app, "jumin01", ballot, "yes")).status_code == 303
+    assert await _votes(db, ballot) == 1
+
+
+async def test_S5_no_reset_after_the_first_vote(
+    app: Litestar, client: Client, db: AsyncSession
+) -> None:
+    ballot = await opened(app)
+    assert (await vote_as(app, "jumin01", ballot, "yes")).status_code == 303
+    await sign_in(client, "zhuchi")
+    assert "撤回至草稿" not in text_of((await client.get(f"{BASE}/{ballot}")).text)
+    refused = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": "想改规则"})
+    assert refused.status_code == 409
+    assert "已有人投票，不能撤回" in text_of(refused.text)
+    await db.rollback()
+    assert (await db.get_one(Ballot, ballot)).status.value == "open"
+    assert await _votes(db, ballot) == 1
+    assert await audit_actions(db, "ballot.reset") == []
+
+
+@pytest.mark.parametrize(("login", "status"), [("zhuchi", 422), ("jumin01", 403)])
+async def test_S5_a_reset_needs_a_reason_and_a_facilitator(
+    app: Litestar, client: Client, db: AsyncSession, login: str, status: int
+) -> None:
+    ballot = await opened(app)
+    await sign_in(client, login)
+    reason = "" if login == "zhuchi" else "我想重来"
+    refused = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": reason})
+    assert refused.status_code == status
+    await db.rollback()
+    assert (await db.get_one(Ballot, ballot)).status.value == "open"
+    assert await audit_actions(db, "ballot.reset") == []
 
 
 # --- rule 9: a certified result is never edited; a correction is a new ballot ----------------
