@@ -48,6 +48,18 @@ async def _check_database(app: Litestar) -> integrity.Report:
         await engine.dispose()
 
 
+def _verify(app: Litestar, failure: str) -> None:
+    """Print one line per audit chain and closed ballot; fail naming whatever does not fit."""
+    report = asyncio.run(_check_database(app))
+    for finding in report.findings:
+        click.echo(f"  {finding.line()}")
+    click.echo(report.summary())
+    if not report.ok:
+        raise click.ClickException(
+            f"{failure}: " + "; ".join(f"{f.subject}: {f.detail}" for f in report.broken)
+        )
+
+
 def _app_of(ctx: click.Context) -> Litestar:
     # Inside advanced-alchemy's `database` group the context holds {"app": LitestarEnv, …}.
     return ctx.obj["app"].app  # type: ignore[no-any-return]
@@ -117,15 +129,17 @@ class CouncilCLIPlugin(CLIPluginProtocol):
             except backup.BackupError as exc:
                 raise click.ClickException(str(exc)) from exc
             click.echo(f"Restored {path} into {_where(app)}. Verifying:")
-            report = asyncio.run(_check_database(app))
-            for finding in report.findings:
-                click.echo(f"  {finding.line()}")
-            click.echo(report.summary())
-            if not report.ok:
-                raise click.ClickException(
-                    "the restored database does not verify: "
-                    + "; ".join(f"{f.subject}: {f.detail}" for f in report.broken)
-                )
+            _verify(app, "the restored database does not verify")
+
+        @database_group.command(
+            name="verify",
+            help="Verify every audit chain and recompute the closing hash of every closed "
+            "ballot against the one its audit entry published; nonzero exit naming what broke.",
+        )
+        def verify_command(ctx: click.Context) -> None:
+            app = _app_of(ctx)
+            click.echo(f"Verifying {_where(app)}:")
+            _verify(app, "the database does not verify")
 
         @cli.group(name="accounts", help="People's accounts.")
         def accounts() -> None:

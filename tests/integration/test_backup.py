@@ -179,6 +179,27 @@ async def test_S38_tampered_backup_fails_the_check_and_names_the_row(
     assert any(all(name in line for name in named) for line in broken), output
 
 
+@pytest.mark.parametrize(
+    "tamper", [None, _tamper_vote, _tamper_audit], ids=["sound", "vote", "audit"]
+)
+async def test_S38_verify_checks_the_live_database_without_a_restore(
+    db: AsyncSession, settings: Settings, tamper: object
+) -> None:
+    """The same check as after a restore, on the database in use: exit 0 and "no problems"
+    while it is sound; nonzero naming the ballot and vote, or chain and entry, once edited."""
+    named = await tamper(db) if tamper else []  # type: ignore[operator]
+    await db.commit()
+    done = council_cli(settings, "database", "verify")
+    output = done.stdout + done.stderr
+    if not named:
+        assert done.returncode == 0, output
+        assert "no problems" in done.stdout and "BROKEN" not in done.stdout
+        return
+    assert done.returncode != 0, output
+    broken = [line for line in done.stdout.splitlines() if "BROKEN" in line]
+    assert any(all(name in line for name in named) for line in broken), output
+
+
 async def test_S38_restore_refuses_a_database_with_data_or_in_use(
     settings: Settings, fresh: Settings, tmp_path: Path
 ) -> None:
