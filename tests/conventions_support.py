@@ -94,7 +94,11 @@ async def demo_convention(db: AsyncSession) -> UUID:
 
 
 async def open_for_comment(
-    app: Litestar, db: AsyncSession, now: dt.datetime, title: str, articles: Any
+    app: Litestar,
+    db: AsyncSession,
+    now: dt.datetime,
+    title: str = "测试商户公约",
+    articles: Any = ARTICLES,
 ) -> tuple[UUID, UUID]:
     """A new convention drafted by the facilitator and put out for a week of comments: its id
     and the id of its first article."""

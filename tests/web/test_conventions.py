@@ -96,17 +96,7 @@ async def test_R9_draft_is_staff_only_and_published_text_is_frozen(
 async def test_comments_per_article_only_in_the_period_and_only_from_the_council(
     app: Litestar, client: Client, db: AsyncSession, clock: FixedClock
 ) -> None:
-    async with as_facilitator(app) as facilitator:
-        cid = await create(facilitator)
-        closes = local(clock.now() + dt.timedelta(days=7))
-        assert (await step(facilitator, cid, 1, "open-comments", closes_at=closes)).is_redirect
-    first = await db.scalar(
-        sa.select(ConventionArticle.id)
-        .where(ConventionArticle.version_id == (await version(db, cid, 1)).id)
-        .order_by(ConventionArticle.position)
-    )
-    await db.commit()
-    assert first is not None
+    cid, first = await open_for_comment(app, db, clock.now())
     async with client_for(app) as resident:
         await sign_in(resident, "jumin11")
         ok = await step(resident, cid, 1, "comments", article=first.hex, body="一米太宽了")
