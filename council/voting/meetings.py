@@ -308,6 +308,15 @@ def _values(form: MeetingVoteForm) -> dict[str, Any]:
     return {f: str(getattr(form, f)) for f in form.__struct_fields__}
 
 
+async def _run_ballot(
+    db: AsyncSession, actor: Actor, council: Council, meeting_id: UUID, ballot_id: UUID
+) -> Ballot:
+    """This meeting's ballot, for the facilitator running the meeting."""
+    _require_run(actor, council)
+    meeting = await service_meetings.get_meeting(db, council, meeting_id)
+    return await ballot_in(db, actor, council, meeting, ballot_id)
+
+
 async def close_vote(
     db: AsyncSession,
     actor: Actor,
@@ -316,9 +325,7 @@ async def close_vote(
     ballot_id: UUID,
     now: dt.datetime,
 ) -> Ballot:
-    _require_run(actor, council)
-    meeting = await service_meetings.get_meeting(db, council, meeting_id)
-    ballot = await ballot_in(db, actor, council, meeting, ballot_id)
+    ballot = await _run_ballot(db, actor, council, meeting_id, ballot_id)
     return await voting.close(db, actor, council, ballot.id, now)
 
 
@@ -330,9 +337,7 @@ async def certify_vote(
     ballot_id: UUID,
     now: dt.datetime,
 ) -> Ballot:
-    _require_run(actor, council)
-    meeting = await service_meetings.get_meeting(db, council, meeting_id)
-    ballot = await ballot_in(db, actor, council, meeting, ballot_id)
+    ballot = await _run_ballot(db, actor, council, meeting_id, ballot_id)
     return await voting.certify(db, actor, council, ballot.id, now)
 
 
