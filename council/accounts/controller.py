@@ -61,7 +61,9 @@ class AccountController(Controller):
         return page(request, "accounts/signin.html", {"values": {"next": next}, "errors": {}})
 
     @post("/signin", name="accounts.signin_post")
-    async def signin(self, request: Request, db_session: AsyncSession, data: Form) -> Any:
+    async def signin(
+        self, request: Request, db_session: AsyncSession, data: Form
+    ) -> Template | Redirect:
         state = request.app.state
         now = state.clock.now()
         attempt = service.SignInAttempt(
@@ -90,14 +92,18 @@ class AccountController(Controller):
         return _with_session_cookie(response, request, token)
 
     @get("/signin/code", name="accounts.signin_code")
-    async def code_form(self, request: Request, db_session: AsyncSession, next: str = "") -> Any:
+    async def code_form(
+        self, request: Request, db_session: AsyncSession, next: str = ""
+    ) -> Template | Redirect:
         token = request.cookies.get(session_cookie_name(request.app.state.settings), "")
         if await service.pending_person(db_session, token, request.app.state.clock.now()) is None:
             return redirect("/signin", "signin_again")
         return page(request, "accounts/code.html", {"values": {"next": next}, "errors": {}})
 
     @post("/signin/code", name="accounts.signin_code_post")
-    async def code(self, request: Request, db_session: AsyncSession, data: Form) -> Any:
+    async def code(
+        self, request: Request, db_session: AsyncSession, data: Form
+    ) -> Template | Redirect:
         state = request.app.state
         now = state.clock.now()
         token = request.cookies.get(session_cookie_name(state.settings), "")
@@ -130,7 +136,9 @@ class AccountController(Controller):
         return page(request, "accounts/signup.html", {"values": {}, "errors": {}})
 
     @post("/signup", name="accounts.signup_post")
-    async def signup(self, request: Request, db_session: AsyncSession, data: Form) -> Any:
+    async def signup(
+        self, request: Request, db_session: AsyncSession, data: Form
+    ) -> Template | Redirect:
         state = request.app.state
         try:
             form = parse_form(SignUpForm, data)
@@ -168,7 +176,7 @@ class AccountController(Controller):
     @post("/me/two-factor/confirm", name="accounts.second_factor_confirm", guards=[require_login])
     async def second_factor_confirm(
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
-    ) -> Any:
+    ) -> Template | Redirect:
         person = await current_person(db_session, actor)
         try:
             form = parse_form(CodeForm, data)
@@ -184,7 +192,7 @@ class AccountController(Controller):
     @post("/me/two-factor/disable", name="accounts.second_factor_disable", guards=[require_login])
     async def second_factor_disable(
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
-    ) -> Any:
+    ) -> Template | Redirect:
         person = await current_person(db_session, actor)
         try:
             form = parse_form(DisableSecondFactorForm, data)
@@ -204,7 +212,7 @@ class AccountController(Controller):
     @post("/me/password", name="accounts.password_post", guards=[require_login])
     async def change_password(
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
-    ) -> Any:
+    ) -> Template | Redirect:
         state = request.app.state
         person = await current_person(db_session, actor)
         try:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from council.db import is_retryable
-from council.errors import DomainError
+from council.errors import DomainError, FormInvalid, TransitionRefused
 from council.i18n import N_, _
 from council.web.auth import actor_of
 from council.web.render import wants_fragment
@@ -44,12 +44,15 @@ DETAILS: Mapping[int, str] = {
 }
 
 
-def error_response(request: Request, status: int, detail: str | None = None) -> Response[Any]:
+def error_response(
+    request: Request, status: int, detail: str | None = None, reasons: Sequence[str] = ()
+) -> Response[Any]:
     title = _(TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
     context = {
         "status": status,
         "title": title,
         "detail": detail or _(DETAILS.get(status, "")),
+        "reasons": list(reasons),
         "actor": actor_of(request),
         "notice": "",
     }
@@ -60,11 +63,23 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
         name = "errors/_fragment.html"
     else:
         name = "errors/page.html"
-    return Template(template_name=name, context=context, status_code=status, headers=headers)
+    return Template(
+        template_name=name,
+        context=context,
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response[Any]:
-    return error_response(request, exc.status_code, exc.message)
+    """A form a handler did not answer in place still says what was wrong with each field."""
+    reasons: Sequence[str] = ()
+    if isinstance(exc, FormInvalid):
+        reasons = list(exc.errors.values())
+    elif isinstance(exc, TransitionRefused):
+        reasons = exc.reasons
+    return error_response(request, exc.status_code, exc.message, reasons)
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
@@ -73,6 +88,9 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
         if request.url.query:
             target = f"{target}?{request.url.query}"
         return Redirect(f"/signin?next={target}", status_code=303)
+    if isinstance(exc, ValidationException):
+        # A value of the wrong shape (query, path or body): understood, but not acceptable.
+        return error_response(request, 422, _("请求中的某个值格式不正确或超出范围，请检查后重试。"))
     detail = None
     if exc.status_code == 403:
         detail = _("安全校验失败（页面可能已过期），请刷新页面后重试。")

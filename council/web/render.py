@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.response import Redirect, Template
 
 from council.errors import FormInvalid
@@ -99,8 +99,14 @@ def page(
         "notice": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
+    # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media
+    # type to the template, and the browser would show the page's markup as text.
     return Template(
-        template_name=name, context=ctx, status_code=status_code, headers={"Vary": "HX-Request"}
+        template_name=name,
+        context=ctx,
+        status_code=status_code,
+        headers={"Vary": "HX-Request"},
+        media_type=MediaType.HTML,
     )
 
 
