@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, MediaType, get
-from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -43,7 +43,9 @@ from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
 from council.web.auth import SessionAuthMiddleware, provide_actor
+from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
+from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 
@@ -60,6 +62,18 @@ TEMPLATE_DIR = PROJECT_ROOT / "templates"
 )
 async def healthz() -> str:
     return "ok"
+
+
+@get(
+    "/favicon.ico",
+    name="favicon",
+    exclude_from_auth=True,
+    exclude_from_csrf=True,
+    cache_control=CacheControlHeader(max_age=86400, public=True),
+)
+async def favicon() -> Redirect:
+    """Browsers and feed readers that ask for the conventional address get the site's icon."""
+    return Redirect("/static/img/council-1.svg", status_code=301)
 
 
 def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
@@ -99,17 +113,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings.from_env()
     clock = clock or Clock()
     db_config = alchemy_config(settings)
-    csrf = CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name="csrftoken",
-        header_name="x-csrftoken",
-        cookie_secure=settings.https,
-        cookie_samesite="lax",
-        cookie_httponly=False,
-    )
     app = Litestar(
         route_handlers=[
             healthz,
+            favicon,
             CouncilController,
             AccountController,
             ManageController,
@@ -126,14 +133,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingVoteController,
             ConventionController,
             ConventionManageController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                name="static",
+                opt={"exclude_from_csrf": True},
+            ),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
         dependencies={"actor": Provide(provide_actor)},
+        before_request=refuse_unusable_parameters,
         middleware=[
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
+            DefineMiddleware(CsrfMiddleware, settings=settings),
         ],
-        csrf_config=csrf,
         template_config=_template_config(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_body,

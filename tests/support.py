@@ -24,14 +24,24 @@ def client_for(app: Litestar) -> Client:
     return client
 
 
+_TOKEN_IN_PAGE = re.compile(r'name="_csrf_token" value="([0-9a-f]+)"')
+
+
 async def csrf_token(client: Client) -> str:
-    token = client.cookies.get("csrftoken")
-    if not token:
-        await client.get("/healthz")
-        await client.get("/signin")
-        token = client.cookies.get("csrftoken")
-    assert token, "the CSRF cookie is set on the first page"
-    return str(token)
+    """The token a page gives this browser, as a person's browser would read it.
+
+    It is bound to the browser's CSRF cookie and its session cookie, so it is fetched again
+    whenever either changes (sign-in, sign-out) and reused otherwise."""
+    cookies = (client.cookies.get("csrftoken"), client.cookies.get("council_session"))
+    cached = getattr(client, "_council_csrf", None)
+    if cached and cached[0] == cookies:
+        return str(cached[1])
+    response = await client.get("/signin")
+    found = _TOKEN_IN_PAGE.search(response.text)
+    assert found, "every page carries the CSRF token in its forms"
+    cookies = (client.cookies.get("csrftoken"), client.cookies.get("council_session"))
+    client._council_csrf = (cookies, found.group(1))  # type: ignore[attr-defined]
+    return found.group(1)
 
 
 async def post_form(

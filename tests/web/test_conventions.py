@@ -27,7 +27,15 @@ from tests.conventions_support import (
     version,
 )
 from tests.intake import other_council
-from tests.support import Client, audit_actions, client_for, post_form, sign_in, text_of
+from tests.support import (
+    Client,
+    audit_actions,
+    client_for,
+    csrf_token,
+    post_form,
+    sign_in,
+    text_of,
+)
 
 REVIEW = {"reviewer": "钟楼街道司法所", "note": "符合法律法规，同意提交表决。"}
 
@@ -328,7 +336,7 @@ async def test_S14_someone_elses_council_url_is_not_found(app: Litestar, db: Asy
         assert (
             await outsider.post(
                 f"/c/yonganli/conventions/{draft}/revise",
-                data={"_csrf_token": outsider.cookies["csrftoken"]},
+                data={"_csrf_token": await csrf_token(outsider)},
             )
         ).status_code == 404
     assert (await version(db, draft, 1)).status is VersionStatus.DRAFT

@@ -22,7 +22,7 @@ from tests.intake import (
     submit,
     submit_as,
 )
-from tests.support import Client, audit_actions, sign_in, text_of
+from tests.support import Client, audit_actions, csrf_token, sign_in, text_of
 
 
 async def _issue_count(db: AsyncSession) -> int:
@@ -74,7 +74,7 @@ async def test_second_cosign_is_refused_and_counts_once(client: Client, db: Asyn
     assert first.status_code == 303
     second = await client.post(
         f"{BASE}/{issue_id}/cosign",
-        data={"_csrf_token": client.cookies["csrftoken"]},
+        data={"_csrf_token": await csrf_token(client)},
         follow_redirects=False,
     )
     assert second.status_code == 409
@@ -105,7 +105,7 @@ async def test_htmx_cosign_returns_the_cosign_fragment(client: Client) -> None:
     await client.get(f"{BASE}/{issue_id}")
     response = await client.post(
         f"{BASE}/{issue_id}/cosign",
-        headers={"HX-Request": "true", "x-csrftoken": client.cookies["csrftoken"]},
+        headers={"HX-Request": "true", "x-csrftoken": await csrf_token(client)},
     )
     assert response.status_code == 200
     assert response.text.strip().startswith('<section id="cosign"')
@@ -118,7 +118,7 @@ async def test_threshold_flags_issue_in_queue(client: Client, db: AsyncSession) 
     await client.post(
         f"{BASE}/settings",
         data={
-            "_csrf_token": client.cookies["csrftoken"],
+            "_csrf_token": await csrf_token(client),
             "cosign_threshold": "2",
             "categories": "油烟\n噪音\n其他",
         },
@@ -215,7 +215,7 @@ async def test_outsider_without_role_cannot_submit(client: Client) -> None:
     response = await client.post(
         "/signup",
         data={
-            "_csrf_token": client.cookies["csrftoken"],
+            "_csrf_token": await csrf_token(client),
             "login": "luren",
             "display_name": "路人",
             "password": "a-long-passphrase-2026",

@@ -21,7 +21,7 @@ from tests.intake import (
     status_of,
     submit_as,
 )
-from tests.support import Client, audit_actions, sign_in, text_of
+from tests.support import Client, audit_actions, csrf_token, sign_in, text_of
 
 F = "zhuchi"  # the demo council's facilitator
 
@@ -213,7 +213,7 @@ async def test_another_councils_facilitator_sees_and_does_nothing(
     url = stored.url
     client.cookies.clear()
     await sign_in(client, "waidi")
-    token = client.cookies["csrftoken"]
+    token = await csrf_token(client)
     gets = [
         f"{BASE}/{issue_id}",
         url,
@@ -317,7 +317,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     accepted = await _triaged(client, "已经受理的诉求")
     client.cookies.clear()
     await sign_in(client, F)
-    token = client.cookies["csrftoken"]
+    token = await csrf_token(client)
     refused = await client.post(
         f"{BASE}/queue/triage",
         data={"_csrf_token": token, "issue_ids": [str(first), str(accepted)]},
@@ -341,7 +341,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     await sign_in(client, "jiandu")
     supervisor = await client.post(
         f"{BASE}/queue/triage",
-        data={"_csrf_token": client.cookies["csrftoken"], "issue_ids": [str(second)]},
+        data={"_csrf_token": await csrf_token(client), "issue_ids": [str(second)]},
         follow_redirects=False,
     )
     assert supervisor.status_code == 403
