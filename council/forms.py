@@ -6,6 +6,7 @@ fields the struct does not declare (status, author_id, role…) are dropped, nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
@@ -15,6 +16,32 @@ from council.errors import FormInvalid
 from council.i18n import _
 
 T = TypeVar("T", bound=msgspec.Struct)
+
+# C0 and C1 control characters and DEL, except tab, line feed and carriage return, which
+# multi-line text needs. NUL cannot be stored in PostgreSQL text; the others turn terminals
+# and printed notices into something other than what a person typed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The widest integer every supported database stores in an INTEGER column (PostgreSQL's).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def has_control_characters(value: str) -> bool:
+    return CONTROL_CHARACTERS.search(value) is not None
+
+
+def text_problem(value: str) -> str | None:
+    """Why typed text cannot be accepted, or None."""
+    if has_control_characters(value):
+        return _("包含无法显示的控制字符，请删除后重新填写")
+    return None
+
+
+def first_value(data: Mapping[str, Any], name: str) -> Any:
+    """A submitted field's value; a field sent twice counts once, as its first value."""
+    raw = data.get(name)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    return raw
 
 
 def _meta(annotation: Any) -> msgspec.Meta | None:
@@ -46,11 +73,13 @@ def parse_form(schema: type[T], data: Mapping[str, Any]) -> T:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field in msgspec.structs.fields(schema):
-        raw = data.get(field.name)
-        if isinstance(raw, list):
-            raw = raw[0] if raw else None
+        raw = first_value(data, field.name)
         if isinstance(raw, str):
             raw = raw.strip()
+            if problem := text_problem(raw):
+                errors[field.name] = problem
+                values[field.name] = CONTROL_CHARACTERS.sub("", raw)
+                continue
         if raw is None or raw == "":
             if field.required:
                 errors[field.name] = _("此项必填")
@@ -61,10 +90,20 @@ def parse_form(schema: type[T], data: Mapping[str, Any]) -> T:
                 values[field.name] = field.default
             continue
         try:
-            values[field.name] = msgspec.convert(raw, field.type, strict=False)
+            value = msgspec.convert(raw, field.type, strict=False)
         except msgspec.ValidationError:
             errors[field.name] = _message(_meta(field.type), raw)
             values[field.name] = raw
+            continue
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not INT_MIN <= value <= INT_MAX
+        ):
+            errors[field.name] = _("数字超出了可以接受的范围")
+            values[field.name] = raw
+            continue
+        values[field.name] = value
     if errors:
         raise FormInvalid(errors, values)
     return msgspec.convert(values, schema, strict=False)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from council.errors import FormInvalid
-from council.forms import parse_form
+from council.forms import parse_form, text_problem
 from council.i18n import N_, _
 from council.voting.models import Electorate
 from council.voting.schemas import LocalTime, RuleKey
@@ -129,6 +129,9 @@ def parse_articles(data: Mapping[str, Any]) -> list[ArticleInput]:
             errors[f"body_{i}"] = _("每条不能超过 %(n)s 个字", n=BODY_MAX)
         if len(row["heading"]) > HEADING_MAX:
             errors[f"heading_{i}"] = _("条款标题不能超过 %(n)s 个字", n=HEADING_MAX)
+        for part in ("heading", "body"):
+            if problem := text_problem(row[part]):
+                errors[f"{part}_{i}"] = problem
         kept.append(ArticleInput(row["key"], row["heading"], row["body"]))
     if not kept and not errors:
         errors["body_1"] = _("公约至少要有一条条款")

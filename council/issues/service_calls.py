@@ -20,6 +20,7 @@ from council.audit import service as audit
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
+from council.forms import text_problem
 from council.i18n import _
 from council.issues.models import Call, CallAnswer, CallQuestion, CallResponse, QuestionKind
 from council.issues.schemas import CallForm, OfflineForm
@@ -183,6 +184,9 @@ def _answers_from(
         value = raw.strip() if isinstance(raw, str) else ""
         values[name] = value
         if not value:
+            continue
+        if problem := text_problem(value):
+            errors[name] = problem
             continue
         if q.kind is QuestionKind.CHOICE:
             if value not in q.choice_list:
