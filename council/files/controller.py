@@ -25,7 +25,7 @@ class FileController(Controller):
             headers={
                 "Content-Disposition": f'inline; filename="{row.name}.{row.extension}"',
                 "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
                 "Cache-Control": "public, max-age=86400" if public else "private, no-store",
             },
         )

@@ -80,12 +80,18 @@ class SecurityMiddleware:
             return
         set_write_intent(scope["method"] not in SAFE_METHODS)
         set_locale("zh_CN")
+        # HEAD is answered as GET without the body (RFC 9110 9.3.2), for every route at once.
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(n, v) for n, v in self.headers if n not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
