@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -220,14 +221,35 @@ def voters_tool(data_dir: Path, *args: str) -> Any:
 CHOICES = ("yes", "no", "abstain")
 
 
+TOKEN_IN_PAGE = re.compile(r'name="_csrf_token" value="([0-9a-f]+)"')
+
+
+async def open_ballot_pages(client: httpx.AsyncClient, voters: list[dict[str, str]]) -> None:
+    """Before the clock starts, each voter's browser loads a page, as a person does before
+    voting: it receives its CSRF cookie and the page's token, which is bound to its session."""
+
+    async def load(voter: dict[str, str]) -> None:
+        response = await client.get(
+            "/signin", headers={"Cookie": f"council_session={voter['token']}"}
+        )
+        found = TOKEN_IN_PAGE.search(response.text)
+        if found is None:
+            raise RuntimeError(f"no CSRF token in /signin ({response.status_code})")
+        voter["csrf_cookie"] = response.cookies["csrftoken"]
+        voter["csrf"] = found.group(1)
+
+    await asyncio.gather(*(load(v) for v in voters))
+    client.cookies.clear()
+
+
 async def post_vote(
-    client: httpx.AsyncClient, path: str, csrf: str, voter: dict[str, str], choice: str
+    client: httpx.AsyncClient, path: str, voter: dict[str, str], choice: str
 ) -> httpx.Response:
     """One vote as the voter's browser sends it: session cookie, CSRF cookie and field."""
     return await client.post(
         path,
-        data={"_csrf_token": csrf, "choice": choice},
-        headers={"Cookie": f"council_session={voter['token']}; csrftoken={csrf}"},
+        data={"_csrf_token": voter["csrf"], "choice": choice},
+        headers={"Cookie": f"council_session={voter['token']}; csrftoken={voter['csrf_cookie']}"},
     )
 
 
@@ -263,12 +285,12 @@ async def cast_votes(
     pending = list(voters)
     rng = random.Random(6)  # choices for a benchmark, not secrets
 
-    async def cast(client: httpx.AsyncClient, csrf: str, voter: dict[str, str]) -> None:
+    async def cast(client: httpx.AsyncClient, voter: dict[str, str]) -> None:
         nonlocal errors
         started = time.perf_counter()
         outcomes[voter["key"]] = "unanswered"
         try:
-            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
+            response = await post_vote(client, path, voter, rng.choice(CHOICES))
         except httpx.HTTPError:
             errors += 1
             return
@@ -283,14 +305,14 @@ async def cast_votes(
 
     limits = httpx.Limits(max_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        csrf = (await client.get("/signin")).cookies["csrftoken"]
+        await open_ballot_pages(client, pending)
         begun = time.monotonic()
         if paced is not None:
             gap = paced / len(pending)
 
             async def at(i: int, voter: dict[str, str]) -> None:
                 await asyncio.sleep(max(0.0, begun + i * gap - time.monotonic()))
-                await cast(client, csrf, voter)
+                await cast(client, voter)
 
             await asyncio.gather(*(at(i, v) for i, v in enumerate(pending)))
         else:
@@ -298,7 +320,7 @@ async def cast_votes(
 
             async def worker() -> None:
                 while pending and time.monotonic() < stop:
-                    await cast(client, csrf, pending.pop())
+                    await cast(client, pending.pop())
 
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         elapsed = time.monotonic() - begun
@@ -406,10 +428,10 @@ async def kill_during_votes(server: Server, path: str, voters: list[dict[str, st
     killed = False
     rng = random.Random(32)  # choices for a benchmark, not secrets
 
-    async def first(client: httpx.AsyncClient, csrf: str, voter: dict[str, str]) -> None:
+    async def first(client: httpx.AsyncClient, voter: dict[str, str]) -> None:
         nonlocal errors, killed
         try:
-            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
+            response = await post_vote(client, path, voter, rng.choice(CHOICES))
         except httpx.HTTPError:
             unanswered.append(voter)
             return
@@ -426,8 +448,8 @@ async def kill_during_votes(server: Server, path: str, voters: list[dict[str, st
 
     limits = httpx.Limits(max_connections=len(voters))
     async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=30) as client:
-        csrf = (await client.get("/signin")).cookies["csrftoken"]
-        await asyncio.gather(*(first(client, csrf, v) for v in voters))
+        await open_ballot_pages(client, voters)
+        await asyncio.gather(*(first(client, v) for v in voters))
     if not killed:
         return KillRun(acknowledged, len(unanswered), {}, set(), errors, killed=False)
 
@@ -438,7 +460,7 @@ async def kill_during_votes(server: Server, path: str, voters: list[dict[str, st
     async def retry(client: httpx.AsyncClient, voter: dict[str, str]) -> None:
         nonlocal errors
         try:
-            response = await post_vote(client, path, csrf, voter, rng.choice(CHOICES))
+            response = await post_vote(client, path, voter, rng.choice(CHOICES))
         except httpx.HTTPError:
             errors += 1
             return
