@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
+import pytest
 import sqlalchemy as sa
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
 from council.audit.models import AuditEntry
+from council.consultations.models import RoundEntry
 from council.councils.models import ClaimStatus, Membership, Role
+from tests.consultation_flow import consultation, signed_in
 from tests.support import Client, audit_actions, post_form, sign_in, text_of
 
 MEMBERS = "/c/zhonglou/manage/members"
@@ -142,3 +146,79 @@ async def test_probe_6_demo_supervisors_come_from_the_administrator_and_hold_no_
         if json.loads(e.summary)["role"] in ("supervisor", "facilitator")
     ]
     assert grants and {e.actor_label for e in grants} == {"街道管理员 何静"}
+
+
+# --- 11: names hold no invisible or direction-changing characters ----------------------------
+
+HIDDEN = {
+    "zero-width space": "刘\u200b敏",
+    "right-to-left override": "\u202e敏刘",
+    "right-to-left isolate": "刘\u2067敏\u2069",
+    "left-to-right mark": "刘敏\u200e",
+    "byte-order mark": "\ufeff刘敏",
+    "hair space": "刘\u200a敏",
+    "Hangul filler": "刘\u3164敏",
+}
+
+
+@pytest.mark.parametrize("name", list(HIDDEN.values()), ids=list(HIDDEN))
+async def test_probe_11_signup_refuses_invisible_and_bidi_characters_in_the_name(
+    client: Client, db: AsyncSession, name: str
+) -> None:
+    before = await _audit_count(db)
+    await client.get("/signup")
+    response = await post_form(
+        client,
+        "/signup",
+        {
+            "login": "liumin2",
+            "display_name": name,
+            "password": "蓝色钟楼的烟火2026",
+            "password_again": "蓝色钟楼的烟火2026",
+        },
+    )
+    assert response.status_code == 422
+    assert "姓名中不能包含不可见字符或方向控制字符" in response.text
+    assert 'value="liumin2"' in response.text  # the form again, with what was typed
+    await db.rollback()
+    assert await db.scalar(sa.select(Person.id).where(Person.login == "liumin2")) is None
+    assert await _audit_count(db) == before
+
+
+async def test_names_keep_ordinary_and_full_width_spaces(client: Client, db: AsyncSession) -> None:
+    await client.get("/signup")
+    response = await post_form(
+        client,
+        "/signup",
+        {
+            "login": "ouyang",
+            "display_name": "欧阳\u3000晓 Lin",
+            "password": "蓝色钟楼的烟火2026",
+            "password_again": "蓝色钟楼的烟火2026",
+        },
+    )
+    assert response.status_code == 303, response.text
+    await db.rollback()
+    name = await db.scalar(sa.select(Person.display_name).where(Person.login == "ouyang"))
+    assert name == "欧阳\u3000晓 Lin"
+
+
+async def test_probe_11_round_speaker_refuses_invisible_characters(
+    app: Litestar, db: AsyncSession
+) -> None:
+    async with signed_in(app, "zhuchi") as zhuchi:
+        setup = await consultation(db, zhuchi, invite=("商户代表",))
+        before = await _audit_count(db)
+        response = await post_form(
+            zhuchi,
+            f"/c/zhonglou/rounds/{setup.round_id}/entries",
+            {"kind": "statement", "side": "resident", "speaker": "赵\u202e珍淑", "text": "支持"},
+        )
+    assert response.status_code == 422
+    assert "姓名中不能包含不可见字符或方向控制字符" in response.text
+    await db.rollback()
+    stored = await db.scalar(
+        sa.select(sa.func.count(RoundEntry.id)).where(RoundEntry.round_id == UUID(setup.round_id))
+    )
+    assert stored == 0
+    assert await _audit_count(db) == before
