@@ -17,8 +17,10 @@ from council.accounts.models import Person
 from council.audit.models import AuditEntry
 from council.consultations.models import RoundEntry
 from council.councils.models import ClaimStatus, Membership, Role
+from council.voting.models import Ballot, BallotElector, Vote
 from tests.consultation_flow import consultation, signed_in
 from tests.support import Client, audit_actions, post_form, sign_in, text_of
+from tests.voting_support import BASE, ballot_id_from, close, vote_as
 
 MEMBERS = "/c/zhonglou/manage/members"
 
@@ -222,3 +224,124 @@ async def test_probe_11_round_speaker_refuses_invisible_characters(
     )
     assert stored == 0
     assert await _audit_count(db) == before
+
+
+# --- 12: a 实到 ballot is cast by those present at its opening alone -------------------------
+
+# Eleven listed members (DOMAIN §3, worked example 3); the first eight are ticked present.
+ELEVEN = (
+    "shop01",
+    "shop05",
+    "shop09",
+    "shop14",
+    "shop20",
+    "shop27",
+    "jumin01",
+    "jumin05",
+    "jumin02",
+    "jumin03",
+    "jumin04",
+)
+PRESENT, ABSENT = ELEVEN[:8], ELEVEN[8:]
+
+
+async def _voter_keys(db: AsyncSession, logins: tuple[str, ...]) -> list[str]:
+    ids = await db.execute(sa.select(Person.id).where(Person.login.in_(logins)))
+    return [f"p:{person_id.hex}" for person_id in ids.scalars()]
+
+
+async def _present_ballot(app: Litestar, db: AsyncSession) -> UUID:
+    """The party review: 11 listed, 过半数 of those present, quorum 2/3 present, 8 ticked."""
+    async with signed_in(app, "zhuchi") as zhuchi:
+        drafted = await post_form(
+            zhuchi,
+            f"{BASE}/",
+            {
+                "question": "审议：美食街油烟治理方案",
+                "electorate": "listed",
+                "listed": "\n".join(ELEVEN),
+                "pass_rule": "1/2>",
+                "pass_base": "present",
+                "quorum_rule": "2/3>=",
+                "quorum_measure": "present",
+            },
+        )
+        assert drafted.status_code == 303, drafted.text
+        ballot = ballot_id_from(drafted.headers["location"])
+        opened = await post_form(
+            zhuchi,
+            f"{BASE}/{ballot}/open",
+            {"present_list": "1", "present": await _voter_keys(db, PRESENT)},
+        )
+        assert opened.status_code == 303, opened.text
+    return ballot
+
+
+async def _stored_votes(db: AsyncSession, ballot: UUID) -> int:
+    await db.rollback()
+    return int(
+        await db.scalar(sa.select(sa.func.count(Vote.id)).where(Vote.ballot_id == ballot)) or 0
+    )
+
+
+async def test_probe_12_absent_member_sees_no_vote_buttons_and_cannot_vote(
+    app: Litestar, db: AsyncSession
+) -> None:
+    ballot = await _present_ballot(app, db)
+    async with signed_in(app, ABSENT[0]) as absent:
+        page = await absent.get(f"{BASE}/{ballot}")
+        assert page.status_code == 200
+        assert 'name="choice"' not in page.text
+        assert "表决开启时您尚未签到，不能参加本次表决" in text_of(page.text)
+    async with signed_in(app, PRESENT[0]) as present:
+        assert 'name="choice"' in (await present.get(f"{BASE}/{ballot}")).text
+    before = await _audit_count(db)
+    refused = await vote_as(app, ABSENT[0], ballot, "yes")
+    assert refused.status_code == 403
+    assert "表决开启时您尚未签到，不能参加本次表决" in text_of(refused.text)
+    assert await _stored_votes(db, ballot) == 0
+    assert await _audit_count(db) == before
+
+
+async def test_probe_12_present_ballot_counts_no_more_votes_than_were_present(
+    app: Litestar, db: AsyncSession
+) -> None:
+    """The reported case: 8 present, 11 listed; every listed member tries to vote."""
+    ballot = await _present_ballot(app, db)
+    choices = ["yes"] * 6 + ["no", "abstain"] + ["yes"] * 3
+    statuses = [
+        (await vote_as(app, login, ballot, choice)).status_code
+        for login, choice in zip(ELEVEN, choices, strict=True)
+    ]
+    assert statuses == [303] * 8 + [403] * 3
+    assert (await close(app, ballot)).status_code == 303
+    await db.rollback()
+    closed = await db.get(Ballot, ballot)
+    assert closed is not None
+    result = json.loads(closed.result or "{}")
+    assert (result["cast"], result["base_kind"], result["base"]) == (8, "present", 8)
+    assert result["counts"] == {"yes": 6, "no": 1, "abstain": 1}
+    assert result["passed"]  # 6·2 > 8 present, quorum 8·3 ≥ 11·2
+    async with signed_in(app, "jumin11") as visitor:
+        page = text_of((await visitor.get(f"{BASE}/{ballot}")).text)
+    assert "8 / 11（已投票 / 应到） · 实到 8" in page
+    assert "实到人数（开启时签到者） = 8" in page
+
+
+async def test_R20_the_closing_hash_covers_who_was_present(app: Litestar, db: AsyncSession) -> None:
+    """Marking an absent member present after the close is named by the verifier."""
+    ballot = await _present_ballot(app, db)
+    for login in PRESENT[:3]:
+        assert (await vote_as(app, login, ballot, "yes")).status_code == 303
+    assert (await close(app, ballot)).status_code == 303
+    await db.rollback()
+    [absent_key] = await _voter_keys(db, ABSENT[:1])
+    await db.execute(
+        sa.update(BallotElector)
+        .where(BallotElector.ballot_id == ballot, BallotElector.voter_key == absent_key)
+        .values(present=True)
+    )
+    await db.commit()
+    async with signed_in(app, "jumin11") as visitor:
+        page = text_of((await visitor.get(f"{BASE}/{ballot}")).text)
+    assert "核验失败" in page and f"elector {absent_key}: altered" in page
