@@ -147,6 +147,11 @@ async def members(
     return [MemberRow(m, p, c) for m, p, c in await db.execute(stmt)]
 
 
+def street_order(number: str) -> tuple[int, str]:
+    """Sort key of a shop number, a text ("2", "12", "12A"): 2 comes before 10, not after."""
+    return (len(number), number)
+
+
 async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str]]]:
     """Shops in number order with their verified representatives' names."""
     shop_rows = (await db.execute(sa.select(Shop).where(Shop.council_id == council_id))).scalars()
@@ -161,7 +166,7 @@ async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str
     names: dict[UUID, list[str]] = {}
     for shop_id, name in reps:
         names.setdefault(shop_id, []).append(name)
-    ordered = sorted(shop_rows, key=lambda s: (len(s.number), s.number))
+    ordered = sorted(shop_rows, key=lambda s: street_order(s.number))
     return [(s, names.get(s.id, [])) for s in ordered]
 
 

@@ -35,6 +35,7 @@ from council.councils.models import (
     ShopRepresentative,
 )
 from council.councils.permissions import Action, Actor, Visibility, can, can_see
+from council.councils.service import street_order
 from council.errors import (
     Conflict,
     FormInvalid,
@@ -300,7 +301,7 @@ async def prospective_electorate(db: AsyncSession, ballot: Ballot) -> list[Prosp
             )
             .order_by(Shop.number)
         )
-        shops = sorted(rows.scalars(), key=lambda s: (len(s.number), s.number))
+        shops = sorted(rows.scalars(), key=lambda s: street_order(s.number))
         return [
             Prospect(
                 f"s:{s.id.hex}",
@@ -1030,7 +1031,7 @@ async def receipts(db: AsyncSession, ballot: Ballot) -> list[tuple[str, str, str
     """Named: (voter, choices, receipt) per vote. Secret: ("", "", receipt), receipts only."""
     if ballot.method is Method.NAMED:
         rows = await db.execute(
-            sa.select(BallotElector.label, Vote.choices, Vote.receipt)
+            sa.select(BallotElector.label, Shop.number, Vote.choices, Vote.receipt)
             .join(
                 BallotElector,
                 sa.and_(
@@ -1038,10 +1039,13 @@ async def receipts(db: AsyncSession, ballot: Ballot) -> list[tuple[str, str, str
                     BallotElector.voter_key == Vote.voter_key,
                 ),
             )
+            .outerjoin(Shop, Shop.id == BallotElector.shop_id)
             .where(Vote.ballot_id == ballot.id)
-            .order_by(BallotElector.label)
         )
-        return [(label, choices, receipt) for label, choices, receipt in rows]
+        # Shops in street order (a label "10 号 …" sorts before "2 号 …" as text), people
+        # by name.
+        ordered = sorted(rows, key=lambda r: (street_order(r.number or ""), r.label))
+        return [(r.label, r.choices, r.receipt) for r in ordered]
     rows = await db.execute(
         sa.select(SecretChoice.receipt)
         .where(SecretChoice.ballot_id == ballot.id)

@@ -6,6 +6,7 @@ list shops in street order; the call CSV carries one byte-order mark and one cha
 from __future__ import annotations
 
 import json
+import re
 from uuid import UUID
 
 import pytest
@@ -345,3 +346,24 @@ async def test_R20_the_closing_hash_covers_who_was_present(app: Litestar, db: As
     async with signed_in(app, "jumin11") as visitor:
         page = text_of((await visitor.get(f"{BASE}/{ballot}")).text)
     assert "核验失败" in page and f"elector {absent_key}: altered" in page
+
+
+# --- receipts in street order; one BOM and one charset on the call CSV -----------------------
+
+
+async def test_probe_receipts_list_shops_in_number_order(app: Litestar, db: AsyncSession) -> None:
+    async with signed_in(app, "zhuchi") as zhuchi:
+        drafted = await post_form(
+            zhuchi,
+            f"{BASE}/",
+            {"question": "是否同意统一更换店招", "electorate": "shops", "pass_base": "cast"},
+        )
+        ballot = ballot_id_from(drafted.headers["location"])
+        assert (await post_form(zhuchi, f"{BASE}/{ballot}/open")).status_code == 303
+    for number in (2, 11, 1, 10, 3, 12):
+        assert (await vote_as(app, f"shop{number:02d}", ballot, "yes")).status_code == 303
+    await close(app, ballot)
+    async with signed_in(app, "jumin11") as visitor:
+        html = (await visitor.get(f"{BASE}/{ballot}")).text
+    voters = re.findall(r'<td data-label="投票人">(\d+) 号', html)
+    assert voters == ["1", "2", "3", "10", "11", "12"]
