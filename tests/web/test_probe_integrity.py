@@ -367,3 +367,25 @@ async def test_probe_receipts_list_shops_in_number_order(app: Litestar, db: Asyn
         html = (await visitor.get(f"{BASE}/{ballot}")).text
     voters = re.findall(r'<td data-label="投票人">(\d+) 号', html)
     assert voters == ["1", "2", "3", "10", "11", "12"]
+
+
+async def test_probe_call_csv_has_one_bom_and_one_charset(client: Client) -> None:
+    await sign_in(client, "zhuchi")
+    opened = await post_form(
+        client,
+        "/c/zhonglou/calls/new",
+        {
+            "title": "夜市收摊时间征集",
+            "deadline": "2026-12-31T20:00",
+            "questions": "外摆时间应到几点 | 21:00 | 22:00",
+        },
+    )
+    assert opened.status_code == 303, opened.text
+    call = opened.headers["location"].split("?")[0]
+    exported = await client.get(f"{call}/summary.csv")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    body = exported.content
+    assert body.startswith(b"\xef\xbb\xbf") and not body[3:].startswith(b"\xef\xbb\xbf")
+    assert body.count("\ufeff".encode()) == 1
+    assert body[3:].decode("utf-8").startswith("问题序号,问题")
