@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
+from httpx import Response
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,7 @@ from council.councils.models import ClaimStatus, Membership, Role
 from council.voting.models import Ballot, BallotElector, Vote
 from tests.consultation_flow import consultation, signed_in
 from tests.support import Client, audit_actions, post_form, sign_in, text_of
-from tests.voting_support import BASE, ballot_id_from, close, vote_as
+from tests.voting_support import BASE, close, draft, vote_as
 
 MEMBERS = "/c/zhonglou/manage/members"
 
@@ -164,22 +165,19 @@ HIDDEN = {
 }
 
 
+async def _sign_up(client: Client, login: str, name: str) -> Response:
+    await client.get("/signup")
+    passphrase = "蓝色钟楼的烟火2026"
+    form = {"login": login, "display_name": name, "password": passphrase}
+    return await post_form(client, "/signup", {**form, "password_again": passphrase})
+
+
 @pytest.mark.parametrize("name", list(HIDDEN.values()), ids=list(HIDDEN))
 async def test_probe_11_signup_refuses_invisible_and_bidi_characters_in_the_name(
     client: Client, db: AsyncSession, name: str
 ) -> None:
     before = await _audit_count(db)
-    await client.get("/signup")
-    response = await post_form(
-        client,
-        "/signup",
-        {
-            "login": "liumin2",
-            "display_name": name,
-            "password": "蓝色钟楼的烟火2026",
-            "password_again": "蓝色钟楼的烟火2026",
-        },
-    )
+    response = await _sign_up(client, "liumin2", name)
     assert response.status_code == 422
     assert "姓名中不能包含不可见字符或方向控制字符" in response.text
     assert 'value="liumin2"' in response.text  # the form again, with what was typed
@@ -189,17 +187,7 @@ async def test_probe_11_signup_refuses_invisible_and_bidi_characters_in_the_name
 
 
 async def test_names_keep_ordinary_and_full_width_spaces(client: Client, db: AsyncSession) -> None:
-    await client.get("/signup")
-    response = await post_form(
-        client,
-        "/signup",
-        {
-            "login": "ouyang",
-            "display_name": "欧阳\u3000晓 Lin",
-            "password": "蓝色钟楼的烟火2026",
-            "password_again": "蓝色钟楼的烟火2026",
-        },
-    )
+    response = await _sign_up(client, "ouyang", "欧阳\u3000晓 Lin")
     assert response.status_code == 303, response.text
     await db.rollback()
     name = await db.scalar(sa.select(Person.display_name).where(Person.login == "ouyang"))
@@ -254,21 +242,15 @@ async def _voter_keys(db: AsyncSession, logins: tuple[str, ...]) -> list[str]:
 async def _present_ballot(app: Litestar, db: AsyncSession) -> UUID:
     """The party review: 11 listed, 过半数 of those present, quorum 2/3 present, 8 ticked."""
     async with signed_in(app, "zhuchi") as zhuchi:
-        drafted = await post_form(
+        ballot = await draft(
             zhuchi,
-            f"{BASE}/",
-            {
-                "question": "审议：美食街油烟治理方案",
-                "electorate": "listed",
-                "listed": "\n".join(ELEVEN),
-                "pass_rule": "1/2>",
-                "pass_base": "present",
-                "quorum_rule": "2/3>=",
-                "quorum_measure": "present",
-            },
+            question="审议：美食街油烟治理方案",
+            electorate="listed",
+            listed="\n".join(ELEVEN),
+            pass_base="present",
+            quorum_rule="2/3>=",
+            quorum_measure="present",
         )
-        assert drafted.status_code == 303, drafted.text
-        ballot = ballot_id_from(drafted.headers["location"])
         opened = await post_form(
             zhuchi,
             f"{BASE}/{ballot}/open",
@@ -353,12 +335,7 @@ async def test_R20_the_closing_hash_covers_who_was_present(app: Litestar, db: As
 
 async def test_probe_receipts_list_shops_in_number_order(app: Litestar, db: AsyncSession) -> None:
     async with signed_in(app, "zhuchi") as zhuchi:
-        drafted = await post_form(
-            zhuchi,
-            f"{BASE}/",
-            {"question": "是否同意统一更换店招", "electorate": "shops", "pass_base": "cast"},
-        )
-        ballot = ballot_id_from(drafted.headers["location"])
+        ballot = await draft(zhuchi, question="是否同意统一更换店招", electorate="shops")
         assert (await post_form(zhuchi, f"{BASE}/{ballot}/open")).status_code == 303
     for number in (2, 11, 1, 10, 3, 12):
         assert (await vote_as(app, f"shop{number:02d}", ballot, "yes")).status_code == 303
