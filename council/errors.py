@@ -50,3 +50,9 @@ class FormInvalid(DomainError):
         super().__init__("表单有误，请检查后重新提交")
         self.errors = dict(errors)
         self.values = dict(values or {})
+
+
+class FormRefused(FormInvalid):
+    """A form this person may not submit as filled in: shown again in place, with a 403."""
+
+    status_code = 403

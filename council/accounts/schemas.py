@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from council.accounts.names import name_meta
 from council.i18n import N_
 
 Login = Annotated[
@@ -17,7 +18,7 @@ Login = Annotated[
         description=N_("账号只能包含字母、数字、下划线、点和横线，3 到 40 位"),
     ),
 ]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+Name = Annotated[str, name_meta(min_length=1, max_length=60)]
 Phone = Annotated[
     str,
     msgspec.Meta(max_length=30, pattern=r"^[0-9+\- ]*$", description=N_("请填写有效的电话号码")),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from council.accounts.names import name_meta
 from council.consultations.models import EntryKind, Side, Verdict
 from council.consultations.quorum import QuorumRule
 from council.consultations.workflow import MatterStatus, Outcome
@@ -65,7 +66,7 @@ class EntryForm(msgspec.Struct):
     kind: EntryKind
     side: Side
     text: Required
-    speaker: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    speaker: Annotated[str, name_meta(max_length=120)] = ""
 
 
 class CloseRoundForm(msgspec.Struct):

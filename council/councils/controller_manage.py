@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service
 from council.councils.models import Council, Role
-from council.councils.permissions import Action, Actor
+from council.councils.permissions import Action, Actor, appointing_action, can
 from council.councils.schemas import (
     AppointForm,
     CouncilForm,
@@ -31,11 +31,18 @@ MEMBER_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR, Role.RESIDENT, Role
 
 async def manage_context(db: AsyncSession, actor: Actor, council: Council) -> dict[str, Any]:
     constituencies = await service.constituencies(db, council.id)
+    members = await service.members(db, council.id)
+
+    def grants(role: Role) -> bool:
+        return can(actor, appointing_action(role), council.id)
+
     return {
         "council": council,
         "constituency_options": [(c.id.hex, c.name) for c in constituencies],
-        "role_options": [(r.value, service.role_label(r)) for r in MEMBER_ROLES],
-        "members": await service.members(db, council.id),
+        # Only the roles this person may give: a facilitator is not offered "supervisor".
+        "role_options": [(r.value, service.role_label(r)) for r in MEMBER_ROLES if grants(r)],
+        "members": members,
+        "endable": {row.membership.id for row in members if grants(row.membership.role)},
         "shops": await service.shops(db, council.id),
         "pending": await service.pending_claims(db, council.id),
         "values": {},

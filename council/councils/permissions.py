@@ -7,7 +7,7 @@ reported as missing (404), so that a forbidden id and a wrong id look the same.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -18,6 +18,7 @@ class Action(enum.StrEnum):
     # platform
     CREATE_COUNCIL = "create_council"
     APPOINT_FACILITATOR = "appoint_facilitator"
+    APPOINT_SUPERVISOR = "appoint_supervisor"
     # council, public
     VIEW_COUNCIL = "view_council"
     VIEW_AUDIT = "view_audit"
@@ -81,6 +82,8 @@ PARTICIPANTS: frozenset[str] = frozenset({Role.RESIDENT, Role.MERCHANT, Role.MEM
 POLICY: Mapping[Action, frozenset[str]] = {
     Action.CREATE_COUNCIL: frozenset({ADMIN}),
     Action.APPOINT_FACILITATOR: frozenset({ADMIN}),
+    # The supervisor checks the facilitator's work (一监督), so the facilitator cannot pick him.
+    Action.APPOINT_SUPERVISOR: frozenset({ADMIN}),
     Action.VIEW_COUNCIL: frozenset({EVERYONE}),
     Action.VIEW_AUDIT: frozenset({EVERYONE}),
     Action.CLAIM_MEMBERSHIP: frozenset({SIGNED_IN}),
@@ -132,6 +135,20 @@ POLICY: Mapping[Action, frozenset[str]] = {
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})
 
+# Who grants (and ends) a role in a council: the administrator appoints facilitators and
+# supervisors; the council's facilitator gives every other role.
+APPOINTED_BY: Mapping[Role, Action] = {
+    Role.FACILITATOR: Action.APPOINT_FACILITATOR,
+    Role.SUPERVISOR: Action.APPOINT_SUPERVISOR,
+}
+
+# Roles one person never holds together in one council: whoever runs the process does not
+# also sign it off (一监督; rule 12 by analogy).
+EXCLUSIVE_ROLES: Mapping[Role, frozenset[Role]] = {
+    Role.FACILITATOR: frozenset({Role.SUPERVISOR}),
+    Role.SUPERVISOR: frozenset({Role.FACILITATOR}),
+}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -167,6 +184,16 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
     if actor.is_admin or SIGNED_IN in allowed:
         return True
     return bool(actor.roles_in(council_id) & allowed)
+
+
+def appointing_action(role: Role) -> Action:
+    """The action that grants or ends ``role`` in a council."""
+    return APPOINTED_BY.get(role, Action.MANAGE_MEMBERS)
+
+
+def conflicting_role(held: Collection[Role], role: Role) -> Role | None:
+    """A role in ``held`` that excludes taking ``role`` in the same council, if any."""
+    return next((r for r in sorted(EXCLUSIVE_ROLES.get(role, ())) if r in held), None)
 
 
 def can_see(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -23,7 +23,13 @@ from council.councils.models import (
     Shop,
     ShopRepresentative,
 )
-from council.councils.permissions import Action, Actor, can
+from council.councils.permissions import (
+    Action,
+    Actor,
+    appointing_action,
+    can,
+    conflicting_role,
+)
 from council.councils.schemas import (
     DEFAULT_CONSTITUENCIES,
     AppointForm,
@@ -34,7 +40,7 @@ from council.councils.schemas import (
     SettingsForm,
     ShopForm,
 )
-from council.errors import Conflict, FormInvalid, NotAllowed, NotFound
+from council.errors import Conflict, FormInvalid, FormRefused, NotAllowed, NotFound
 from council.i18n import N_, _
 
 ROLE_LABELS = {
@@ -141,6 +147,11 @@ async def members(
     return [MemberRow(m, p, c) for m, p, c in await db.execute(stmt)]
 
 
+def street_order(number: str) -> tuple[int, str]:
+    """Sort key of a shop number, a text ("2", "12", "12A"): 2 comes before 10, not after."""
+    return (len(number), number)
+
+
 async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str]]]:
     """Shops in number order with their verified representatives' names."""
     shop_rows = (await db.execute(sa.select(Shop).where(Shop.council_id == council_id))).scalars()
@@ -155,7 +166,7 @@ async def shops(db: AsyncSession, council_id: UUID) -> list[tuple[Shop, list[str
     names: dict[UUID, list[str]] = {}
     for shop_id, name in reps:
         names.setdefault(shop_id, []).append(name)
-    ordered = sorted(shop_rows, key=lambda s: (len(s.number), s.number))
+    ordered = sorted(shop_rows, key=lambda s: street_order(s.number))
     return [(s, names.get(s.id, [])) for s in ordered]
 
 
@@ -313,8 +324,28 @@ async def _grant(
     *,
     constituency_id: UUID | None = None,
     title: str = "",
+    values: Mapping[str, object] | None = None,
 ) -> Membership:
-    """Give a verified role, or verify/renew an existing pending or ended one."""
+    """Give a verified role, or verify/renew an existing pending or ended one; ``values`` is
+    the form to show again when the person may not hold this role beside one they have."""
+    held = (
+        await db.execute(
+            sa.select(Membership.role).where(
+                Membership.council_id == council.id,
+                Membership.person_id == person.id,
+                Membership.status == ClaimStatus.VERIFIED,
+            )
+        )
+    ).scalars()
+    other = conflicting_role(set(held), role)
+    if other is not None:
+        message = _(
+            "%(name)s 是本议事会的%(held)s，不能同时担任%(role)s",
+            name=person.display_name,
+            held=role_label(other),
+            role=role_label(role),
+        )
+        raise FormInvalid({"login": message}, values)
     membership = await db.scalar(
         sa.select(Membership).where(
             Membership.council_id == council.id,
@@ -353,7 +384,9 @@ async def appoint_facilitator(
     if not can(actor, Action.APPOINT_FACILITATOR, council.id):
         raise NotAllowed(_("只有管理员可以任命主持人"))
     person = await _person_by_login(db, form.login)
-    return await _grant(db, actor, council, person, Role.FACILITATOR, now)
+    return await _grant(
+        db, actor, council, person, Role.FACILITATOR, now, values={"login": form.login}
+    )
 
 
 async def add_member(
@@ -361,14 +394,23 @@ async def add_member(
 ) -> Membership:
     if not can(actor, Action.MANAGE_MEMBERS, council.id):
         raise NotAllowed(_("只有主持人可以添加成员"))
+    values = {
+        "login": form.login,
+        "role": form.role.value,
+        "constituency_id": form.constituency_id,
+        "title": form.title,
+    }
     if form.role is Role.FACILITATOR:
-        raise FormInvalid({"role": _("主持人由管理员任命")}, {"login": form.login})
+        raise FormInvalid({"role": _("主持人由管理员任命")}, values)
+    if not can(actor, appointing_action(form.role), council.id):
+        message = _("%(role)s由街道管理员任命，主持人不能任命", role=role_label(form.role))
+        raise FormRefused({"role": message}, values)
     person = await _person_by_login(db, form.login)
     constituency_id = None
     if form.role is Role.MEMBER:
         constituency = await _constituency_by_hex(db, council, form.constituency_id)
         if constituency is None:
-            raise FormInvalid({"constituency_id": _("议事会成员须选择界别")}, {"login": form.login})
+            raise FormInvalid({"constituency_id": _("议事会成员须选择界别")}, values)
         constituency_id = constituency.id
     return await _grant(
         db,
@@ -379,6 +421,7 @@ async def add_member(
         now,
         constituency_id=constituency_id,
         title=form.title,
+        values=values,
     )
 
 
@@ -406,10 +449,7 @@ async def end_membership(
     )
     if membership is None:
         raise NotFound(_("找不到这条成员记录"))
-    action = (
-        Action.APPOINT_FACILITATOR if membership.role is Role.FACILITATOR else Action.MANAGE_MEMBERS
-    )
-    if not can(actor, action, council.id):
+    if not can(actor, appointing_action(membership.role), council.id):
         raise NotAllowed(_("您没有权限移除这位成员"))
     if membership.status is ClaimStatus.ENDED:
         raise Conflict(_("这条成员记录已经结束"))

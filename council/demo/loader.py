@@ -69,6 +69,15 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await councils.appoint_facilitator(
         db, admin_actor, council, AppointForm(login=data.FACILITATOR[0]), now
     )
+    # Supervisors check the facilitator's work, so the administrator appoints them too.
+    for login, _name, _phone, title in data.SUPERVISORS:
+        await councils.add_member(
+            db,
+            admin_actor,
+            council,
+            MemberForm(login=login, role=Role.SUPERVISOR, title=title),
+            now,
+        )
     # The facilitator does the rest, as in real life.
     facilitator = Actor(
         person_id=people[data.FACILITATOR[0]].id,
@@ -100,14 +109,6 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
                 title=title,
             )
             await councils.add_member(db, facilitator, council, form, now)
-    for login, _name, _phone, title in data.SUPERVISORS:
-        await councils.add_member(
-            db,
-            facilitator,
-            council,
-            MemberForm(login=login, role=Role.SUPERVISOR, title=title),
-            now,
-        )
     for login, _name, _phone, title in data.RESIDENTS:
         await councils.add_member(
             db, facilitator, council, MemberForm(login=login, role=Role.RESIDENT, title=title), now

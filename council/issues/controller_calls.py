@@ -179,7 +179,7 @@ class CallController(Controller):
         _council, result, staff = await self._summary(request, db_session, actor, slug, call_id)
         return Response(
             content=calls.summary_csv(result, with_texts=staff),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
             headers={
                 "Content-Disposition": f'attachment; filename="call-{call_id.hex[:8]}.csv"',
                 "Cache-Control": "private, no-store",

@@ -353,7 +353,6 @@ def summary_csv(result: CallSummary, *, with_texts: bool) -> str:
     """The summary as CSV; it starts with a byte-order mark so spreadsheet programs read the
     Chinese text as UTF-8."""
     out = io.StringIO()
-    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["问题序号", "问题", "回答", "线上", "线下", "合计"])
     for qsum in result.questions:
@@ -385,5 +384,4 @@ def summary_csv(result: CallSummary, *, with_texts: bool) -> str:
                 writer.writerow(
                     [qsum.question.position, cell(qsum.question.text), cell(text), cell(where)]
                 )
-    # A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
     return "\ufeff" + out.getvalue()

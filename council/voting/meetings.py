@@ -33,7 +33,6 @@ from council.settings import Settings
 from council.voting import service as voting
 from council.voting.models import (
     Ballot,
-    BallotElector,
     BallotKind,
     BallotOption,
     Electorate,
@@ -56,7 +55,6 @@ MEETING_BASES: tuple[BaseKind, ...] = (
     BaseKind.CAST,
     BaseKind.DECISIVE,
 )
-NOT_PRESENT = N_("表决开启时您尚未签到，不能参加本次表决")
 OBSERVER = N_("列席人员可以旁听表决，但不参加投票")
 NOT_ELECTOR = N_("您不在本次表决的投票人名单中")
 
@@ -169,19 +167,14 @@ async def for_phone(db: AsyncSession, actor: Actor, meeting: Meeting) -> PhoneVo
     if vote is None:
         return None
     seats = await voting.seats(db, actor, vote.ballot)
-    elector = await db.scalar(
-        sa.select(BallotElector).where(
-            BallotElector.ballot_id == vote.ballot.id,
-            BallotElector.person_id == actor.person_id,
-        )
-    )
+    usable = [s for s in seats if not s.absent]
     refusal = ""
-    if elector is None or not seats:
+    if not seats:
         observer = Role.OBSERVER in actor.roles_in(meeting.council_id)
         refusal = _(OBSERVER) if observer else _(NOT_ELECTOR)
-    elif not elector.present:
-        refusal = _(NOT_PRESENT)
-    return PhoneVote(vote, seats[0] if seats and not refusal else None, refusal)
+    elif not usable:
+        refusal = _(voting.NOT_PRESENT)
+    return PhoneVote(vote, usable[0] if usable else None, refusal)
 
 
 async def results_for_matter(

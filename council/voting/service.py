@@ -35,6 +35,7 @@ from council.councils.models import (
     ShopRepresentative,
 )
 from council.councils.permissions import Action, Actor, Visibility, can, can_see
+from council.councils.service import street_order
 from council.errors import (
     Conflict,
     FormInvalid,
@@ -43,7 +44,7 @@ from council.errors import (
     Throttled,
     TransitionRefused,
 )
-from council.i18n import _
+from council.i18n import N_, _
 from council.settings import Settings
 from council.voting import closing, workflow
 from council.voting.models import (
@@ -179,9 +180,24 @@ async def list_ballots(db: AsyncSession, actor: Actor, council: Council) -> list
     return [b for b in rows.scalars() if visible(actor, b)]
 
 
+NOT_PRESENT = N_("表决开启时您尚未签到，不能参加本次表决")
+
+
+def present_only(ballot: Ballot) -> bool:
+    """Rule 14: a ballot that took who was present (实到) when it opened (a meeting vote, or
+    one whose base or quorum is 实到) is cast by those present alone, so that no count can
+    exceed its base."""
+    return ballot.present_count is not None
+
+
+def may_cast(ballot: Ballot, elector: BallotElector) -> bool:
+    return elector.present or not present_only(ballot)
+
+
 @dataclass(frozen=True)
 class Seat:
-    """One vote this person holds on a ballot: their own, or a shop's they represent."""
+    """One vote this person holds on a ballot: their own, or a shop's they represent.
+    ``absent``: on the electorate, but not present when a present-only ballot opened."""
 
     voter_key: str
     label: str
@@ -189,6 +205,7 @@ class Seat:
     voted: bool
     receipt: str | None = None
     choices: tuple[str, ...] = ()
+    absent: bool = False
 
 
 async def seats(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Seat]:
@@ -211,6 +228,7 @@ async def seats(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Seat]:
                     vote is not None,
                     vote.receipt if vote else None,
                     tuple(vote.choices.split(",")) if vote else (),
+                    absent=not may_cast(ballot, elector),
                 )
             )
         else:
@@ -220,7 +238,15 @@ async def seats(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Seat]:
                     BallotParticipation.voter_key == elector.voter_key,
                 )
             )
-            found.append(Seat(elector.voter_key, elector.label, elector.shop_id, voted is not None))
+            found.append(
+                Seat(
+                    elector.voter_key,
+                    elector.label,
+                    elector.shop_id,
+                    voted is not None,
+                    absent=not may_cast(ballot, elector),
+                )
+            )
     return found
 
 
@@ -275,7 +301,7 @@ async def prospective_electorate(db: AsyncSession, ballot: Ballot) -> list[Prosp
             )
             .order_by(Shop.number)
         )
-        shops = sorted(rows.scalars(), key=lambda s: (len(s.number), s.number))
+        shops = sorted(rows.scalars(), key=lambda s: street_order(s.number))
         return [
             Prospect(
                 f"s:{s.id.hex}",
@@ -669,12 +695,10 @@ async def cast(
     if not electors:
         log.warning("vote refused outside the electorate of %s by %s", ballot.id, actor.person_id)
         raise NotAllowed(_("您不在本次表决的投票人名单中"))
-    if ballot.meeting_id is not None:
-        # Rule 14: a meeting vote belongs to those signed in when it opened, its 实到 base.
-        electors = [e for e in electors if e.present]
-        if not electors:
-            log.warning("vote refused, not present at opening of %s", ballot.id)
-            raise NotAllowed(_("表决开启时您尚未签到，不能参加本次表决"))
+    electors = [e for e in electors if may_cast(ballot, e)]
+    if not electors:
+        log.warning("vote refused, not present at opening of %s", ballot.id)
+        raise NotAllowed(_(NOT_PRESENT))
     wanted_shop = data.get("shop")
     if wanted_shop:
         electors = [e for e in electors if e.shop_id and e.shop_id.hex == wanted_shop]
@@ -1007,7 +1031,7 @@ async def receipts(db: AsyncSession, ballot: Ballot) -> list[tuple[str, str, str
     """Named: (voter, choices, receipt) per vote. Secret: ("", "", receipt), receipts only."""
     if ballot.method is Method.NAMED:
         rows = await db.execute(
-            sa.select(BallotElector.label, Vote.choices, Vote.receipt)
+            sa.select(BallotElector.label, Shop.number, Vote.choices, Vote.receipt)
             .join(
                 BallotElector,
                 sa.and_(
@@ -1015,10 +1039,13 @@ async def receipts(db: AsyncSession, ballot: Ballot) -> list[tuple[str, str, str
                     BallotElector.voter_key == Vote.voter_key,
                 ),
             )
+            .outerjoin(Shop, Shop.id == BallotElector.shop_id)
             .where(Vote.ballot_id == ballot.id)
-            .order_by(BallotElector.label)
         )
-        return [(label, choices, receipt) for label, choices, receipt in rows]
+        # Shops in street order (a label "10 号 …" sorts before "2 号 …" as text), people
+        # by name.
+        ordered = sorted(rows, key=lambda r: (street_order(r.number or ""), r.label))
+        return [(r.label, r.choices, r.receipt) for r in ordered]
     rows = await db.execute(
         sa.select(SecretChoice.receipt)
         .where(SecretChoice.ballot_id == ballot.id)

@@ -13,8 +13,10 @@ from council.councils.permissions import (
     Action,
     Actor,
     Visibility,
+    appointing_action,
     can,
     can_see,
+    conflicting_role,
 )
 
 HERE = uuid.uuid4()
@@ -50,6 +52,7 @@ PARTICIPATE = {"resident", "merchant", "member", "admin"}
 EXPECTED: dict[Action, set[str]] = {
     Action.CREATE_COUNCIL: {"admin"},
     Action.APPOINT_FACILITATOR: {"admin"},
+    Action.APPOINT_SUPERVISOR: {"admin"},
     Action.VIEW_COUNCIL: ALL,
     Action.VIEW_AUDIT: ALL,
     Action.CLAIM_MEMBERSHIP: SIGNED,
@@ -124,3 +127,22 @@ def test_record_visibility_table(visibility: Visibility, who: str) -> None:
     viewer = Actor(person_id=uuid.uuid4(), display_name="o") if who == "owner" else ACTORS[who]
     owner_id = viewer.person_id if who == "owner" else uuid.uuid4()
     assert can_see(viewer, visibility, HERE, owner_id) is (who in VISIBLE[visibility])
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_probe_6_supervisors_and_facilitators_are_appointed_by_the_administrator(
+    role: Role,
+) -> None:
+    """The council's facilitator gives every role except the two that check each other."""
+    by_admin_only = role in (Role.FACILITATOR, Role.SUPERVISOR)
+    assert can(ACTORS["facilitator"], appointing_action(role), HERE) is not by_admin_only
+    assert can(ACTORS["admin"], appointing_action(role), HERE)
+
+
+def test_probe_6_nobody_is_facilitator_and_supervisor_of_one_council() -> None:
+    """Whoever runs the process does not sign it off: either way round."""
+    assert conflicting_role({Role.FACILITATOR}, Role.SUPERVISOR) is Role.FACILITATOR
+    assert conflicting_role({Role.SUPERVISOR, Role.MEMBER}, Role.FACILITATOR) is Role.SUPERVISOR
+    assert conflicting_role({Role.FACILITATOR}, Role.MEMBER) is None
+    assert conflicting_role({Role.SUPERVISOR}, Role.OBSERVER) is None
+    assert conflicting_role(set(), Role.SUPERVISOR) is None
