@@ -6,6 +6,7 @@ loaded through the services); each test gets its own copy of that template.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -108,21 +109,30 @@ def template_database(
     dbs.pg_drop(admin, name)
 
 
+@contextlib.contextmanager
+def copy_of(
+    engine_name: str, template: str, admin_url: str | None, directory: Path
+) -> Iterator[str]:
+    """A database of its own, copied from the template, removed afterwards (PostgreSQL)."""
+    if engine_name == "sqlite":
+        path = directory / "council.db"
+        # The backup API copies what is still in the template's WAL file too.
+        with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        yield f"sqlite:///{path}"
+        return
+    admin = _require_postgres(admin_url)
+    name = dbs.unique_name("council_test")
+    yield dbs.pg_create(admin, name, template=template)
+    dbs.pg_drop(admin, name)
+
+
 @pytest.fixture
 def database_url(
     engine_name: str, template_database: str, postgres_admin_url: str | None, tmp_path: Path
 ) -> Iterator[str]:
-    if engine_name == "sqlite":
-        path = tmp_path / "council.db"
-        # The backup API copies what is still in the template's WAL file too.
-        with sqlite3.connect(template_database) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        yield f"sqlite:///{path}"
-        return
-    admin = _require_postgres(postgres_admin_url)
-    name = dbs.unique_name("council_test")
-    yield dbs.pg_create(admin, name, template=template_database)
-    dbs.pg_drop(admin, name)
+    with copy_of(engine_name, template_database, postgres_admin_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

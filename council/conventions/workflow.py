@@ -213,7 +213,8 @@ def end_early_blocking(facts: Facts, reason: str) -> list[str]:
     if facts.status is not VersionStatus.COMMENTING:
         return [_("这一版本不在征求意见期")]
     reasons = []
-    if facts.comment_opens_at is not None and facts.now < facts.comment_opens_at:
+    # At the very moment it opens there is no period yet to end: it would end empty.
+    if facts.comment_opens_at is not None and facts.now <= facts.comment_opens_at:
         reasons.append(_("征求意见尚未开始，不能提前结束"))
     if facts.comment_closes_at is not None and facts.now >= facts.comment_closes_at:
         reasons.append(_("征求意见期已经结束"))

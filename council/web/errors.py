@@ -122,8 +122,17 @@ def on_server_error(request: Request, exc: Exception) -> Response[Any]:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def on_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[Any]:
+    """Litestar's multipart parser decodes text parts strictly: bytes that are not UTF-8 are
+    the sender's mistake, not the server's."""
+    return error_response(
+        request, 422, _("提交的文字无法识别（不是有效的 UTF-8 编码），请重新输入后提交。")
+    )
+
+
 EXCEPTION_HANDLERS: Mapping[Any, Any] = {
     DomainError: on_domain_error,
+    UnicodeDecodeError: on_undecodable,
     HTTPException: on_http_exception,
     OperationalError: on_database_unavailable,
     ConnectionError: on_database_unavailable,

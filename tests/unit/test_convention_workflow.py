@@ -153,3 +153,6 @@ def test_ending_comments_early_needs_a_running_period_and_a_reason() -> None:
     assert workflow.end_early_blocking(running, " ") == ["提前结束征求意见须写明公开理由"]
     ended = Facts(status=S.COMMENTING, now=NOW, comment_closes_at=NOW - DAY)
     assert workflow.end_early_blocking(ended, "x") == ["征求意见期已经结束"]
+    # Opened this instant: ending now would leave an empty period (and break its CHECK).
+    just_opened = Facts(status=S.COMMENTING, now=NOW, comment_opens_at=NOW, comment_closes_at=None)
+    assert workflow.end_early_blocking(just_opened, "x") == ["征求意见尚未开始，不能提前结束"]

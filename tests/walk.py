@@ -1,0 +1,339 @@
+"""Walk the app as its users do: follow every link and collect every form each role is shown,
+then map what was found onto the route table, so that a test can visit every GET route and
+submit every form of the app with ids from the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from httpx import Response
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
+from tests.conventions_support import create, open_for_comment
+from tests.intake import submit as submit_issue
+from tests.support import Client, client_for, csrf_token, post_form, sign_in
+from tests.voting_support import draft, opened
+
+# Who walks: one person per kind of role in the demo council.
+ROLES: dict[str, str | None] = {
+    "public": None,
+    "resident": "jumin11",  # a verified resident without a seat
+    "merchant": "shop02",  # a shop's representative without a seat
+    "member": "jumin01",  # a resident representative with a seat
+    "observer": "shijian",  # 列席: attends, never votes
+    "supervisor": "jiandu",
+    "facilitator": "zhuchi",
+    "admin": "admin",
+}
+SEEDS = ("/", "/c/zhonglou", "/me", "/admin", "/me/notifications", "/me/two-factor")
+PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
+# Values for parameters that no page links to with a value (state names, positions).
+DEFAULTS = {"step": "confirm", "kind": "shop", "position": "1"}
+# GET routes that answer something other than a page, by design.
+NOT_PAGES = {
+    "/healthz",  # text for load balancers
+    "/favicon.ico",  # a redirect to the icon
+    "/static/{file_path:path}",
+    "/files/{name:str}",  # the stored image itself
+    "/me/two-factor/qr.svg",
+    "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # Litestar's template, e.g. /c/{slug:str}/issues/{issue_id:uuid}
+    methods: frozenset[str]
+    pattern: re.Pattern[str]
+    params: tuple[tuple[str, str], ...]  # (name, type)
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str
+    fields: tuple[tuple[str, str], ...]  # as rendered: (name, value)
+    multipart: bool
+    role: str
+
+    def data(self, **changes: str | bytes) -> list[tuple[str, str | bytes]]:
+        kept = [(k, v) for k, v in self.fields if k not in changes and k != "_csrf_token"]
+        return [*kept, *changes.items()]
+
+
+@dataclass
+class Site:
+    routes: list[Route]
+    pages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
+    pool: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def route_of(self, url: str, method: str = "GET") -> Route | None:
+        path = urlsplit(url).path
+        for route in self.routes:
+            if method in route.methods and route.pattern.fullmatch(path):
+                return route
+        return None
+
+    def example(self, route: Route, **override: str) -> str | None:
+        """An address of ``route`` with values seen in the demo for each parameter."""
+        values = {}
+        for name, _kind in route.params:
+            value = override.get(name) or next(iter(self.pool.get(name, [])), DEFAULTS.get(name))
+            if value is None:
+                return None
+            values[name] = value
+        return re.sub(r"\{(\w+):\w+\}", lambda m: values[m.group(1)], route.path)
+
+    def get_urls(self) -> dict[str, list[str]]:
+        """Every GET route: the addresses found by walking, or one made from the pool."""
+        found: dict[str, list[str]] = {}
+        for route in self.routes:
+            if "GET" not in route.methods or route.path in NOT_PAGES:
+                continue
+            urls = self.pages.get(route.path) or [u for u in [self.example(route)] if u]
+            found[route.path] = urls
+        return found
+
+    def post_targets(self) -> dict[str, list[Form]]:
+        """Every POST route: the forms found by walking, or an empty form to an address made
+        from the pool (for forms the demo's states do not show)."""
+        targets: dict[str, list[Form]] = {}
+        for route in self.routes:
+            if "POST" not in route.methods:
+                continue
+            forms = self.forms.get(route.path)
+            if not forms:
+                url = self.example(route)
+                forms = [Form(url, (), False, "facilitator")] if url else []
+            targets[route.path] = forms
+        return targets
+
+
+_PARAM_TYPES = {
+    "str": r"[^/]+",
+    "uuid": r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+    "int": r"-?\d+",
+    "path": r".*",
+}
+
+
+def routes_of(app: Litestar) -> list[Route]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        params = tuple(re.findall(r"\{(\w+):(\w+)\}", route.path))
+        regex = re.escape(route.path)
+        for name, kind in params:
+            regex = regex.replace(
+                re.escape(f"{{{name}:{kind}}}"), f"(?P<{name}>{_PARAM_TYPES[kind]})"
+            )
+        found.append(Route(route.path, frozenset(route.methods), re.compile(regex), params))
+    # Static segments win over parameters, as in Litestar's router.
+    found.sort(key=lambda r: (r.path.count("{"), -len(r.path)))
+    return found
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.forms: list[tuple[str, bool, list[tuple[str, str]]]] = []
+        self._form: tuple[str, bool, list[tuple[str, str]]] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for name in ("href", "hx-get"):
+            if a.get(name) and tag != "link":
+                self.links.append(a[name])
+        if tag == "form":
+            post = a.get("method", "get").lower() == "post" or "hx-post" in a
+            if post:
+                action = a.get("hx-post") or a.get("action", "")
+                self._form = (action, "multipart" in a.get("enctype", ""), [])
+            elif a.get("action"):
+                self.links.append(a["action"])
+        if self._form is None:
+            if "hx-post" in a and tag != "form":
+                self.forms.append((a["hx-post"], False, []))
+            return
+        fields = self._form[2]
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a or not any(n == a["name"] for n, _ in fields):
+                    fields.append((a["name"], a.get("value", "on")))
+            elif kind != "file":
+                fields.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+        elif tag == "option" and self._select:
+            if not any(n == self._select for n, _ in fields) or "selected" in a:
+                fields[:] = [(n, v) for n, v in fields if n != self._select]
+                fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            fields.append((a["name"], ""))
+        elif tag == "button" and a.get("name"):
+            fields.append((a["name"], a.get("value", "")))
+
+    def handle_data(self, data: str) -> None:
+        if self._form is not None and self._textarea:
+            fields = self._form[2]
+            fields[-1] = (self._textarea, fields[-1][1] + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+def _local(base: str, link: str) -> str | None:
+    url = urljoin(base, link.split("#")[0])
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "testserver.local") or not parts.path.startswith("/"):
+        return None
+    path = parts.path.rstrip("/") or "/"  # Litestar routes /a/ as /a
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
+    """Follow links breadth-first as each role; keep PER_ROUTE addresses per route."""
+    site = Site(routes_of(app))
+    for role, login in roles.items():
+        async with client_for(app) as client:
+            if login:
+                await sign_in(client, login)
+            queue, seen = list(SEEDS), set(SEEDS)
+            visits: dict[str, int] = defaultdict(int)  # per route, for this role
+            while queue:
+                url = queue.pop(0)
+                response = await client.get(url)
+                if response.status_code != 200 or "text/html" not in response.headers.get(
+                    "content-type", ""
+                ):
+                    continue
+                page = _Page()
+                page.feed(response.text)
+                for action, multipart, fields in page.forms:
+                    target = _local(url, action) if action else url
+                    route = site.route_of(target, "POST") if target else None
+                    if route is None or target is None:
+                        continue
+                    _remember(site, target, "POST")
+                    form = Form(target, tuple(fields), multipart, role)
+                    kept = site.forms[route.path]
+                    if form not in kept and len(kept) < PER_ROUTE * len(roles):
+                        kept.append(form)
+                for link in page.links:
+                    target = _local(url, link)
+                    route = site.route_of(target) if target else None
+                    if target is None or route is None or target in seen:
+                        continue
+                    seen.add(target)
+                    _remember(site, target, "GET")
+                    if route.path in NOT_PAGES or visits[route.path] >= PER_ROUTE:
+                        continue
+                    visits[route.path] += 1
+                    queue.append(target)
+                    if len(site.pages[route.path]) < PER_ROUTE:
+                        site.pages[route.path].append(target)
+    return site
+
+
+def _remember(site: Site, url: str, method: str) -> None:
+    route = site.route_of(url, method)
+    if route is None:
+        return
+    match = route.pattern.fullmatch(urlsplit(url).path)
+    assert match is not None
+    for name, value in match.groupdict().items():
+        if value not in site.pool[name]:
+            site.pool[name].append(value)
+
+
+async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
+    """Things in progress that the finished demo lacks, so that their forms are shown too: a
+    meeting in session with a round open, a plan waiting for evidence, ballots in draft and
+    open, conventions in draft and out for comment, an open call, a pending issue."""
+    async with signed_in(app, "zhuchi") as facilitator:
+        setup = await consultation(db, facilitator, invite=("居民代表", "商户代表"))
+        await agreed_plan(facilitator, setup)
+        response = await post_form(facilitator, "/c/zhonglou/matters", {"title": "外摆占道"})
+        assert response.status_code == 303, response.text
+        matter = response.headers["location"].split("?")[0]
+        response = await post_form(
+            facilitator, f"{matter}/rounds", {"meeting_id": setup.next_meeting_id}
+        )
+        assert response.status_code == 303, response.text
+        for meeting in (setup.meeting_id, setup.next_meeting_id):
+            await post_form(
+                facilitator, f"/c/zhonglou/meetings/{meeting}/agenda", {"title": "其他"}
+            )
+        response = await post_form(
+            facilitator, f"/c/zhonglou/meetings/{setup.next_meeting_id}/start"
+        )
+        assert response.status_code == 303, response.text
+        await draft(facilitator)
+        response = await post_form(
+            facilitator,
+            "/c/zhonglou/calls/new",
+            {
+                "title": "外摆时间征集",
+                "deadline": (now + dt.timedelta(days=10)).strftime("%Y-%m-%d %H:%M"),
+                "questions": "外摆时间应到几点 | 21:00 | 22:00\n还有什么建议",
+            },
+        )
+        assert response.status_code == 303, response.text
+        await create(facilitator, "草拟中的公约")
+    await opened(app)
+    await db.rollback()  # a fresh snapshot: see what the app committed
+    await open_for_comment(app, db, now)
+    async with signed_in(app, "jumin11") as resident:
+        assert (await submit_issue(resident, "夜市噪音")).status_code == 303
+    async with signed_in(app, "jumin01") as member:
+        code = await meeting_code(db, setup.next_meeting_id)
+        meeting = f"/c/zhonglou/meetings/{setup.next_meeting_id}"
+        assert (await post_form(member, f"{meeting}/signin", {"code": code})).status_code == 303
+        assert (await post_form(member, f"{meeting}/speak")).status_code == 303
+    async with client_for(app) as newcomer:
+        password = "a-long-enough-passphrase"
+        signup = {"login": "xinlai", "display_name": "新来的店主"}
+        signup |= {"password": password, "password_again": password}
+        assert (await post_form(newcomer, "/signup", signup)).status_code == 303
+        claim = {"kind": "shop", "shop_number": "2", "note": "我是 2 号店的店主"}
+        assert (await post_form(newcomer, "/c/zhonglou/join", claim)).status_code == 303
+
+
+async def submit(
+    client: Client, form: Form, data: list[tuple[str, str | bytes]], **headers: str
+) -> Response:
+    """Post a form as a browser encodes it; bytes values go out as raw octets. Uploads go as
+    multipart with the token in the header, as the upload forms send it."""
+    token = await csrf_token(client)
+    if form.multipart:
+        parts = [(name, (None, value)) for name, value in data]
+        return await client.post(
+            form.action,
+            files=parts or [("_", (None, ""))],
+            headers={"x-csrftoken": token, **headers},
+        )
+    return await client.post(
+        form.action,
+        content=urlencode([("_csrf_token", token), *data]),
+        headers={"content-type": "application/x-www-form-urlencoded", **headers},
+    )
