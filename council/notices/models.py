@@ -60,9 +60,7 @@ class Objection(TimestampedBase):
 
     __tablename__ = "objection"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(answer = '') = (answered_at IS NULL)", name="answer_has_time"
-        ),
+        sa.CheckConstraint("(answer = '') = (answered_at IS NULL)", name="answer_has_time"),
     )
 
     council_id: Mapped[UUID] = council_fk()

@@ -52,7 +52,9 @@ class Review(TimestampedBase):
 
     __tablename__ = "workflow_review"
     __table_args__ = (
-        sa.CheckConstraint("members > 0 AND present >= 0 AND present <= members", name="attendance"),
+        sa.CheckConstraint(
+            "members > 0 AND present >= 0 AND present <= members", name="attendance"
+        ),
         sa.CheckConstraint(
             "yes >= 0 AND no >= 0 AND abstain >= 0 AND yes + no + abstain <= present",
             name="votes_within_present",
