@@ -113,6 +113,17 @@ def answer_due(lodged_at: dt.datetime, answer_days: int, timezone: str) -> dt.da
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
+@dataclass(frozen=True)
+class NoticeState:
+    """Where a notice stands, for a room that waits on it (the newest of a correction chain;
+    ``unanswered`` counts objections on the whole chain)."""
+
+    published: bool
+    period_over: bool
+    days_left: int
+    unanswered: int
+
+
 # --- the notice's life ------------------------------------------------------------------------
 
 

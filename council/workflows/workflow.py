@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from council.i18n import N_, _
 from council.machine import Gate, Machine, every
+from council.notices.periods import NoticeState
 from council.voting.tally import MAJORITY, TWO_THIRDS
 
 
@@ -174,16 +175,6 @@ class BallotState(enum.StrEnum):
     UNCERTIFIED = "uncertified"  # closed, the result not yet certified
     FAILED = "failed"  # certified, did not pass
     PASSED = "passed"  # certified and passed
-
-
-@dataclass(frozen=True)
-class NoticeState:
-    """What the workflow needs of a stage's notice (the latest of its correction chain)."""
-
-    published: bool
-    period_over: bool
-    days_left: int
-    unanswered: int
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ import itertools
 import pytest
 
 from council.errors import TransitionRefused
+from council.notices.periods import NoticeState
 from council.workflows.workflow import (
     ACTIVE,
     ORDER,
     WORKFLOW,
     BallotState,
     Facts,
-    NoticeState,
     PlanState,
     ReviewCount,
     SignOffFacts,
