@@ -22,7 +22,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, convention, data, intake
+from council.demo import consultation, convention, data, intake, major
 from council.files.storage import Storage
 
 
@@ -62,6 +62,8 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
         login = f"shop{int(number):02d}"
         if login not in people:
             person(login, f"{_name}店主", f"139071410{int(number):02d}")
+    for login, name, phone in major.zhenning_people():
+        person(login, name, phone)
     await db.flush()
 
     admin_actor = Actor(person_id=admin.id, display_name=admin.display_name, is_admin=True)
@@ -117,6 +119,8 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await intake.load(db, council, now, storage)
     await consultation.load(db, council, facilitator, now)
     await convention.load(db, council, facilitator, now)
+    await major.load_subsidy(db, council, now)
+    await major.load_zhenning(db, admin_actor, people, now)
     return council
 
 
@@ -146,4 +150,7 @@ def accounts() -> list[DemoAccount]:
         DemoAccount("shop01", "王建国", "商户代表（1 号 老王烧烤），议事会成员"),
         DemoAccount("jumin01", "赵淑珍", "居民代表，议事会成员"),
         DemoAccount("jumin11", "何平", "居民"),
+        DemoAccount("dangwei", "张红梅", "社区党委书记：以社区党组织名义提议重大事项"),
+        DemoAccount(major.ZN_FACILITATOR[0], major.ZN_FACILITATOR[1], "振宁社区街区议事会主持人"),
+        DemoAccount(major.ZN_SUPERVISOR[0], major.ZN_SUPERVISOR[1], "振宁社区街区议事会监督员"),
     ]
