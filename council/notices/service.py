@@ -424,7 +424,10 @@ async def publish(
         timezone=council.timezone,
         blockers=tuple(blockers),
     )
-    notice.status = NOTICE.advance(notice.status, NoticeStatus.PUBLISHED, facts)
+    try:
+        notice.status = NOTICE.advance(notice.status, NoticeStatus.PUBLISHED, facts)
+    except TransitionRefused as refused:
+        raise StateRefused(refused) from refused
     period = periods.period_from(now, notice.period_days, council.timezone)
     notice.published_at = now
     notice.ends_at = period.ends_at
@@ -491,7 +494,10 @@ async def close(
     """End a notice: only when its period is over and every objection is answered."""
     check(actor, council, Action.MANAGE_NOTICES, _("只有主持人可以结束公示"))
     notice = await get(db, actor, council, notice_id, lock=True)
-    await close_notice(db, actor, council, notice, now)
+    try:
+        await close_notice(db, actor, council, notice, now)
+    except TransitionRefused as refused:
+        raise StateRefused(refused) from refused
     return notice
 
 

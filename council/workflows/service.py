@@ -546,10 +546,7 @@ async def publish_notice(
     """Publish any notice; a matter's stage notice also answers to its workflow (rule 11)."""
     notice = await notices.get(db, actor, council, notice_id)
     blockers = await publish_blockers(db, council, notice)
-    try:
-        return await notices.publish(db, actor, council, notice.id, now, blockers=blockers)
-    except TransitionRefused as refused:
-        raise StateRefused(refused) from refused
+    return await notices.publish(db, actor, council, notice.id, now, blockers=blockers)
 
 
 @dataclass(frozen=True)
