@@ -39,6 +39,9 @@ from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
+from council.notices.controller import NoticeController
+from council.notices.periods import kind_label as notice_kind_label
+from council.notices.periods import label as notice_label
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
@@ -48,6 +51,8 @@ from council.web.errors import EXCEPTION_HANDLERS
 from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
+from council.workflows.controller import WorkflowController
+from council.workflows.workflow import label as stage_label
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -95,6 +100,9 @@ def configure_templates(env: jinja2.Environment) -> None:
         state_label=state_label,
         side_label=side_label,
         issue_status=issue_workflow.label,
+        stage_label=stage_label,
+        notice_status=notice_label,
+        notice_kind=notice_kind_label,
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
@@ -133,6 +141,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingVoteController,
             ConventionController,
             ConventionManageController,
+            NoticeController,
+            WorkflowController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

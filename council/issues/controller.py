@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.consultations import links
 from council.councils import service as councils
 from council.councils.models import Council, Shop
 from council.councils.permissions import Action, Actor, can
@@ -399,6 +400,7 @@ async def _detail_context(
     cosigned = await service.has_cosigned(db, issue, actor.person_id)
     can_triage = can(actor, Action.TRIAGE_ISSUES, council.id)
     return {
+        "matters": await links.matters_of(db, issue),
         "council": council,
         "issue": issue,
         "status_label": workflow.label(issue.status),

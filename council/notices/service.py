@@ -274,7 +274,7 @@ async def view(
 # --- changes ------------------------------------------------------------------------------
 
 
-def _values(form: NoticeForm) -> dict[str, object]:
+def form_values(form: NoticeForm) -> dict[str, object]:
     return {
         "title": form.title,
         "body": form.body,
@@ -288,7 +288,7 @@ def _values(form: NoticeForm) -> dict[str, object]:
 def _days(form: NoticeForm, council: Council) -> int:
     days = form.period_days or council.notice_period_days
     if problem := periods.period_problem(days, council.notice_period_days):
-        raise FormInvalid({"period_days": problem}, _values(form))
+        raise FormInvalid({"period_days": problem}, form_values(form))
     return days
 
 
@@ -305,7 +305,7 @@ async def _subject(db: AsyncSession, council: Council, form: NoticeForm) -> tupl
             record = None
         if record is not None:
             return kind, record.id
-    raise FormInvalid({"subject": _("请从列表中选择本议事会的公约或意见征集")}, _values(form))
+    raise FormInvalid({"subject": _("请从列表中选择本议事会的公约或意见征集")}, form_values(form))
 
 
 async def _audit(
@@ -346,7 +346,7 @@ async def draft(
     subject_type, subject_id = subject if subject is not None else await _subject(db, council, form)
     if subject is None and form.kind in (NoticeKind.RESOLUTION, NoticeKind.RESULTS):
         message = _("决议公示和实施结果公示请在重大事项的进程页发布")
-        raise FormInvalid({"kind": message}, _values(form))
+        raise FormInvalid({"kind": message}, form_values(form))
     if images and actor.person_id is not None:
         await files.check_quota(db, actor.person_id, len(images), upload_limit, now)
     notice = Notice(
@@ -390,7 +390,7 @@ async def edit(
     check(actor, council, Action.MANAGE_NOTICES, _("只有主持人可以修改公示"))
     notice = await get(db, actor, council, notice_id, lock=True)
     if not periods.editable(notice.status):
-        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "title", _values(form))
+        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "title", form_values(form))
     notice.period_days = _days(form, council)
     notice.title = form.title
     notice.body = form.body
