@@ -17,7 +17,10 @@ class Notice(TimestampedBase):
 
     __tablename__ = "notice"
     __table_args__ = (
-        sa.CheckConstraint("period_days >= 7", name="period_min"),
+        # DOMAIN §5: at least 7 days; a points award (§8) at least 3.
+        sa.CheckConstraint(
+            "period_days >= 7 OR (kind = 'award' AND period_days >= 3)", name="period_min"
+        ),
         sa.CheckConstraint(
             "status = 'draft' OR (published_at IS NOT NULL AND ends_at IS NOT NULL)",
             name="published_has_period",

@@ -20,6 +20,7 @@ from council.i18n import N_, _
 from council.machine import Machine, every
 
 MINIMUM_DAYS = 7  # DOMAIN §5: never less than 7 days, whatever a council sets
+AWARD_MINIMUM_DAYS = 3  # DOMAIN §8: points awards stay in notice 3 days before crediting
 MAXIMUM_DAYS = 90
 ANSWER_DAYS = 3  # DOMAIN §5 [practice]: each objection answered in writing within 3 days
 
@@ -37,6 +38,8 @@ class NoticeKind(enum.StrEnum):
     CONVENTION = "convention"  # an adopted convention
     CALL = "call"  # a call for suggestions
     GENERAL = "general"
+    AWARD = "award"  # 积分公示: points awarded, credited when the period ends
+    RATING = "rating"  # 文明诚信商户 results
 
 
 STATUS_LABELS: Mapping[NoticeStatus, str] = {
@@ -51,6 +54,8 @@ KIND_LABELS: Mapping[NoticeKind, str] = {
     NoticeKind.CONVENTION: N_("公约公示"),
     NoticeKind.CALL: N_("意见征集公告"),
     NoticeKind.GENERAL: N_("其他公示"),
+    NoticeKind.AWARD: N_("积分公示"),
+    NoticeKind.RATING: N_("评比结果公示"),
 }
 # Seen by the public from publication on; drafts are for staff.
 PUBLIC = frozenset({NoticeStatus.PUBLISHED, NoticeStatus.CLOSED, NoticeStatus.SUPERSEDED})
@@ -95,10 +100,13 @@ def period_from(published_at: dt.datetime, days: int, timezone: str) -> Period:
     return Period(first, last, end.astimezone(dt.UTC))
 
 
-def period_problem(days: int, council_days: int) -> str | None:
+def period_problem(
+    days: int, council_days: int, kind: NoticeKind = NoticeKind.GENERAL
+) -> str | None:
     """Why ``days`` is not an acceptable period for a council whose default is
-    ``council_days``: never shorter than the council's setting, nor than 7 days."""
-    floor = max(MINIMUM_DAYS, council_days)
+    ``council_days``: never shorter than the council's setting, nor than 7 days; a points
+    award, whose period its programme sets, never shorter than 3."""
+    floor = AWARD_MINIMUM_DAYS if kind is NoticeKind.AWARD else max(MINIMUM_DAYS, council_days)
     if days < floor:
         return _("公示期不得少于本议事会规定的 %(n)s 天", n=floor)
     if days > MAXIMUM_DAYS:
@@ -131,6 +139,7 @@ class NoticeState:
 class Facts:
     status: NoticeStatus
     now: dt.datetime
+    kind: NoticeKind = NoticeKind.GENERAL
     title: str = ""
     body: str = ""
     period_days: int = MINIMUM_DAYS
@@ -147,7 +156,7 @@ def _has_text(f: Facts) -> str | None:
 
 
 def _period_ok(f: Facts) -> str | None:
-    return period_problem(f.period_days, f.council_days)
+    return period_problem(f.period_days, f.council_days, f.kind)
 
 
 def _not_blocked(f: Facts) -> str | None:

@@ -287,7 +287,7 @@ def form_values(form: NoticeForm) -> dict[str, object]:
 
 def _days(form: NoticeForm, council: Council) -> int:
     days = form.period_days or council.notice_period_days
-    if problem := periods.period_problem(days, council.notice_period_days):
+    if problem := periods.period_problem(days, council.notice_period_days, form.kind):
         raise FormInvalid({"period_days": problem}, form_values(form))
     return days
 
@@ -417,6 +417,7 @@ async def publish(
     facts = periods.Facts(
         status=notice.status,
         now=now,
+        kind=notice.kind,
         title=notice.title,
         body=notice.body,
         period_days=notice.period_days,
