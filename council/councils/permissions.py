@@ -68,6 +68,15 @@ class Action(enum.StrEnum):
     LODGE_OBJECTION = "lodge_objection"
     VIEW_SUPERVISION = "view_supervision"
     SUPERVISE = "supervise"
+    # street programmes: 文明诚信商户, 积分, 值日, 外摆
+    MANAGE_PROGRAMMES = "manage_programmes"
+    VIEW_PROGRAMME_RECORDS = "view_programme_records"
+    SCORE_SHOPS = "score_shops"
+    DRAW_LOTS = "draw_lots"
+    APPLY_POINTS = "apply_points"
+    REVIEW_POINTS = "review_points"
+    REDEEM_POINTS = "redeem_points"
+    ACT_FOR_SHOP = "act_for_shop"
 
 
 class Visibility(enum.StrEnum):
@@ -148,11 +157,34 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.VIEW_SUPERVISION: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
     # Opinions, sign-off and reopen requests (一监督): the supervisor's own word.
     Action.SUPERVISE: frozenset({Role.SUPERVISOR}),
+    # Schemes, rounds, activities, the rota, checklists and 外摆 permits.
+    Action.MANAGE_PROGRAMMES: frozenset({Role.FACILITATOR}),
+    # A round's progress, the claims queue, every balance: the supervisor watches.
+    Action.VIEW_PROGRAMME_RECORDS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Scorers are named per round in a group (商会, 社区, 居民代表); the supervisor watches
+    # and never scores.
+    Action.SCORE_SHOPS: frozenset({Role.MEMBER, Role.MERCHANT, Role.RESIDENT, Role.FACILITATOR}),
+    Action.DRAW_LOTS: frozenset({Role.SUPERVISOR}),
+    Action.APPLY_POINTS: PARTICIPANTS,
+    Action.REVIEW_POINTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.REDEEM_POINTS: PARTICIPANTS,
+    # Confirming a redemption, ticking the duty checklist, swapping a duty: for a shop one
+    # represents (can_act_for_shop).
+    Action.ACT_FOR_SHOP: frozenset({Role.MERCHANT}),
 }
 
 # Actions that are a person's testimony in a role, not administration: the administrator,
 # who may do everything else, does not sign as a supervisor without being one.
-IN_PERSON: frozenset[Action] = frozenset({Action.SUPERVISE})
+IN_PERSON: frozenset[Action] = frozenset(
+    {
+        Action.SUPERVISE,
+        Action.SCORE_SHOPS,
+        Action.DRAW_LOTS,
+        Action.APPLY_POINTS,
+        Action.REDEEM_POINTS,
+        Action.ACT_FOR_SHOP,
+    }
+)
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})
 
@@ -207,6 +239,29 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
     if actor.is_admin or SIGNED_IN in allowed:
         return True
     return bool(actor.roles_in(council_id) & allowed)
+
+
+def can_score(
+    actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]
+) -> bool:
+    """A scorer scores every shop except those they represent: a shop never scores itself."""
+    return can(actor, Action.SCORE_SHOPS, council_id) and shop_id not in represented
+
+
+def can_act_for_shop(
+    actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]
+) -> bool:
+    """Only a verified representative of that shop speaks for it."""
+    return can(actor, Action.ACT_FOR_SHOP, council_id) and shop_id in represented
+
+
+def can_review_claim(
+    actor: Actor, council_id: UUID, claimant_id: UUID, submitted_by_id: UUID | None
+) -> bool:
+    """A second pair of eyes: nobody approves points for themselves or a record of attendance
+    they made (rule 12 by analogy)."""
+    own = actor.person_id in (claimant_id, submitted_by_id)
+    return can(actor, Action.REVIEW_POINTS, council_id) and not own
 
 
 def appointing_action(role: Role) -> Action:

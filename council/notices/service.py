@@ -41,11 +41,12 @@ from council.notices.periods import (
     Period,
 )
 from council.notices.schemas import AnswerForm, NoticeForm, ObjectionForm
+from council.programmes.models import PointActivity, RatingRound
 
 FILES = "notice"
 
 # Where a notice's subject is shown: (type) → how to find its title and address.
-SUBJECT_TYPES = ("matter", "convention", "call")
+SUBJECT_TYPES = ("matter", "convention", "call", "rating_round", "activity")
 
 
 def period_of(notice: Notice, council: Council) -> Period | None:
@@ -194,6 +195,14 @@ async def subject_of(db: AsyncSession, council: Council, notice: Notice) -> Subj
         call = await db.get(Call, notice.subject_id)
         if call is not None and call.council_id == council.id:
             return Subject(_("意见征集"), call.title, f"{base}/calls/{call.id}")
+    if notice.subject_type == "rating_round":
+        rnd = await db.get(RatingRound, notice.subject_id)
+        if rnd is not None and rnd.council_id == council.id:
+            return Subject(_("文明诚信商户评比"), rnd.title, f"{base}/ratings/{rnd.id}")
+    if notice.subject_type == "activity":
+        activity = await db.get(PointActivity, notice.subject_id)
+        if activity is not None and activity.council_id == council.id:
+            return Subject(_("积分活动"), activity.name, f"{base}/points")
     return None
 
 

@@ -9,8 +9,7 @@ from council.i18n import N_, _
 
 
 class RoundStatus(enum.StrEnum):
-    SETUP = "setup"  # scorers being assigned
-    SCORING = "scoring"  # open: scorers score in the period
+    SCORING = "scoring"  # scorers score in the round's period
     COMPUTED = "computed"  # results frozen; in notice once the notice is published
 
 
@@ -85,7 +84,6 @@ REDEMPTION_LABELS: Mapping[RedemptionState, str] = {
     RedemptionState.DECLINED: N_("店铺未接受，积分已退回"),
 }
 ROUND_LABELS: Mapping[RoundStatus, str] = {
-    RoundStatus.SETUP: N_("准备中"),
     RoundStatus.SCORING: N_("评分中"),
     RoundStatus.COMPUTED: N_("已出结果"),
 }

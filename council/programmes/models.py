@@ -114,7 +114,7 @@ class RatingRound(TimestampedBase):
     quarter_end: Mapped[dt.date] = mapped_column(sa.Date)
     opens_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     closes_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
-    status: Mapped[RoundStatus] = mapped_column(enum_type(RoundStatus), default=RoundStatus.SETUP)
+    status: Mapped[RoundStatus] = mapped_column(enum_type(RoundStatus), default=RoundStatus.SCORING)
     computed_at: Mapped[dt.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
@@ -130,6 +130,19 @@ class RatingRound(TimestampedBase):
     lot_by_id: Mapped[UUID | None] = _person()
     lot_note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by_id: Mapped[UUID | None] = _person()
+
+
+class RatingEntrant(TimestampedBase):
+    """A shop rated in a round."""
+
+    __tablename__ = "rating_entrant"
+    __table_args__ = (sa.UniqueConstraint("round_id", "shop_id", name="uq_rating_entrant_shop"),)
+
+    council_id: Mapped[UUID] = council_fk()
+    round_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("rating_round.id", ondelete="CASCADE"), index=True
+    )
+    shop_id: Mapped[UUID] = _shop()
 
 
 class RatingScorer(TimestampedBase):
@@ -296,9 +309,7 @@ class Redemption(TimestampedBase):
         enum_type(RedemptionState), default=RedemptionState.REQUESTED, index=True
     )
     requested_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     decided_by_id: Mapped[UUID | None] = _person()
 
 
@@ -374,9 +385,7 @@ class RotaSwap(TimestampedBase):
     status: Mapped[SwapState] = mapped_column(enum_type(SwapState), default=SwapState.PENDING)
     requested_by_id: Mapped[UUID | None] = _person()
     decided_by_id: Mapped[UUID | None] = _person()
-    decided_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class DisplayPermit(TimestampedBase):

@@ -10,6 +10,7 @@ lots drawn by the supervisor. Numbers are rounded half up to one decimal for dis
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -229,3 +230,65 @@ def as_text(value: Fraction) -> str:
 
 def from_text(value: str) -> Fraction:
     return Fraction(value)
+
+
+def _fraction(value: Fraction | None) -> str | None:
+    return None if value is None else as_text(value)
+
+
+def _unfraction(value: str | None) -> Fraction | None:
+    return None if value is None else from_text(value)
+
+
+def dump(outcome: Outcome) -> str:
+    """The frozen results, exact: every fraction as "n/d"."""
+    return json.dumps(
+        {
+            "winner": outcome.winner,
+            "tied": list(outcome.tied),
+            "by_lot": outcome.by_lot,
+            "results": [
+                {
+                    "shop": r.shop,
+                    "complete": r.complete,
+                    "base": _fraction(r.base),
+                    "score": _fraction(r.score),
+                    "by_group": {k: as_text(v) for k, v in r.by_group.items()},
+                    "by_dimension": {k: as_text(v) for k, v in r.by_dimension.items()},
+                    "integrity": _fraction(r.integrity),
+                    "violations": [r.violations.count, r.violations.integrity],
+                    "rank": r.rank,
+                }
+                for r in outcome.results
+            ],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def load(text: str) -> Outcome:
+    data = json.loads(text)
+    results = tuple(
+        ShopResult(
+            shop=r["shop"],
+            complete=r["complete"],
+            base=_unfraction(r["base"]),
+            score=_unfraction(r["score"]),
+            by_group={k: from_text(v) for k, v in r["by_group"].items()},
+            by_dimension={k: from_text(v) for k, v in r["by_dimension"].items()},
+            integrity=_unfraction(r["integrity"]),
+            violations=Violations(*r["violations"]),
+            rank=r["rank"],
+        )
+        for r in data["results"]
+    )
+    return Outcome(results, data["winner"], tuple(data["tied"]), data["by_lot"])
+
+
+def drawn(outcome: Outcome, lot: str) -> Outcome | None:
+    """The outcome once the supervisor's lot picked ``lot`` among the tied; None if it is
+    not one of them."""
+    if outcome.winner is not None or lot not in outcome.tied:
+        return None
+    return Outcome(outcome.results, lot, outcome.tied, by_lot=True)

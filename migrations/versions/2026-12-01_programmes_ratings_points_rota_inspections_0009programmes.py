@@ -300,7 +300,7 @@ def upgrade() -> None:
     sa.Column('quarter_end', sa.Date(), nullable=False),
     sa.Column('opens_at', sa.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('closes_at', sa.DateTimeUTC(timezone=True), nullable=False),
-    sa.Column('status', sa.Enum('setup', 'scoring', 'computed', name='roundstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('status', sa.Enum('scoring', 'computed', name='roundstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('computed_at', sa.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('results', sa.Text(), nullable=False),
     sa.Column('winner_shop_id', sa.GUID(length=16), nullable=True),
@@ -422,6 +422,25 @@ def upgrade() -> None:
     with op.batch_alter_table('inspection_check', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspection_check_council_id'), ['council_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_check_inspection_id'), ['inspection_id'], unique=False)
+
+    op.create_table('rating_entrant',
+    sa.Column('id', sa.GUID(length=16), nullable=False),
+    sa.Column('council_id', sa.GUID(length=16), nullable=False),
+    sa.Column('round_id', sa.GUID(length=16), nullable=False),
+    sa.Column('shop_id', sa.GUID(length=16), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_rating_entrant_council_id_council'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['rating_round.id'], name=op.f('fk_rating_entrant_round_id_rating_round'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_rating_entrant_shop_id_shop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_entrant')),
+    sa.UniqueConstraint('round_id', 'shop_id', name='uq_rating_entrant_shop')
+    )
+    with op.batch_alter_table('rating_entrant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_entrant_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_entrant_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_entrant_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('rating_scorer',
     sa.Column('id', sa.GUID(length=16), nullable=False),
@@ -609,6 +628,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_rating_scorer_council_id'))
 
     op.drop_table('rating_scorer')
+    with op.batch_alter_table('rating_entrant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_entrant_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_entrant_round_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_entrant_council_id'))
+
+    op.drop_table('rating_entrant')
     with op.batch_alter_table('inspection_check', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspection_check_inspection_id'))
         batch_op.drop_index(batch_op.f('ix_inspection_check_council_id'))

@@ -15,6 +15,9 @@ from council.councils.permissions import (
     Visibility,
     appointing_action,
     can,
+    can_act_for_shop,
+    can_review_claim,
+    can_score,
     can_see,
     conflicting_role,
 )
@@ -99,6 +102,16 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_SUPERVISION: STAFF,
     # 一监督 is the supervisor's own word: not even the administrator signs in their place
     Action.SUPERVISE: {"supervisor"},
+    # street programmes: scoring, lots, applying and redeeming, and speaking for a shop are
+    # a person's own acts; the administrator does the rest
+    Action.MANAGE_PROGRAMMES: RUNS,
+    Action.VIEW_PROGRAMME_RECORDS: STAFF,
+    Action.SCORE_SHOPS: {"resident", "merchant", "member", "facilitator"},
+    Action.DRAW_LOTS: {"supervisor"},
+    Action.APPLY_POINTS: PARTICIPATE - {"admin"},
+    Action.REVIEW_POINTS: STAFF,
+    Action.REDEEM_POINTS: PARTICIPATE - {"admin"},
+    Action.ACT_FOR_SHOP: {"merchant"},
 }
 
 
@@ -163,3 +176,36 @@ def test_probe_6_nobody_is_facilitator_and_supervisor_of_one_council() -> None:
     assert conflicting_role({Role.FACILITATOR}, Role.MEMBER) is None
     assert conflicting_role({Role.SUPERVISOR}, Role.OBSERVER) is None
     assert conflicting_role(set(), Role.SUPERVISOR) is None
+
+
+SHOP = uuid.uuid4()
+OTHER_SHOP = uuid.uuid4()
+
+
+def test_rating_a_shop_never_scores_itself() -> None:
+    """A merchant scorer scores every shop but the one they represent; so does a member."""
+    for scorer in (actor(Role.MERCHANT), actor(Role.MEMBER), actor(Role.MERCHANT, Role.MEMBER)):
+        assert can_score(scorer, HERE, OTHER_SHOP, {SHOP})
+        assert not can_score(scorer, HERE, SHOP, {SHOP})
+    assert can_score(actor(Role.RESIDENT), HERE, SHOP, set())
+    # The supervisor watches the round, and another council's people score nothing here.
+    assert not can_score(actor(Role.SUPERVISOR), HERE, SHOP, set())
+    assert not can_score(actor(Role.MERCHANT, council=ELSEWHERE), HERE, OTHER_SHOP, set())
+
+
+def test_only_a_shops_representative_acts_for_it() -> None:
+    assert can_act_for_shop(actor(Role.MERCHANT), HERE, SHOP, {SHOP})
+    assert not can_act_for_shop(actor(Role.MERCHANT), HERE, OTHER_SHOP, {SHOP})
+    # Not the facilitator, not the administrator: a shop's agreement is its own.
+    assert not can_act_for_shop(actor(Role.FACILITATOR), HERE, SHOP, {SHOP})
+    assert not can_act_for_shop(actor(admin=True), HERE, SHOP, {SHOP})
+
+
+def test_points_nobody_approves_their_own_points_or_their_own_attendance_record() -> None:
+    me = actor(Role.FACILITATOR)
+    someone = uuid.uuid4()
+    assert can_review_claim(me, HERE, someone, someone)
+    assert not can_review_claim(me, HERE, someone, PERSON)  # I recorded the attendance
+    assert not can_review_claim(me, HERE, PERSON, None)  # my own claim
+    assert can_review_claim(actor(Role.SUPERVISOR), HERE, someone, None)
+    assert not can_review_claim(actor(Role.RESIDENT), HERE, someone, None)

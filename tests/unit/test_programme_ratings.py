@@ -1,4 +1,4 @@
-"""文明诚信商户 arithmetic (rule R30: published criteria, fixed weights, three scorer groups,
+"""文明诚信商户 arithmetic (published criteria, fixed weights, three scorer groups,
 a verified violation downgrades; DOMAIN §8 worked example), in exact fractions. No database."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def worked_example(shop: str = "12") -> list[Sheet]:
     ]
 
 
-def test_R30_a_scorers_total_is_the_weighted_sum_over_ten() -> None:
+def test_rating_a_scorers_total_is_the_weighted_sum_over_ten() -> None:
     """Scores 9, 9, 8, 9, 8, 10 → 875 / 10 = 87.5."""
     total = scorer_total(SCHEME, scores(9, 9, 8, 9, 8, 10))
     assert total == Fraction(875, 10)
@@ -70,7 +70,7 @@ def test_R30_a_scorers_total_is_the_weighted_sum_over_ten() -> None:
     assert scorer_total(SCHEME, TOTAL_75) == 75
 
 
-def test_R30_group_means_weighted_by_group_give_81_7() -> None:
+def test_rating_group_means_weighted_by_group_give_81_7() -> None:
     """商会 (40 %) 86 and 90 → 88; 社区 (30 %) 80; 居民代表 (30 %) 70, 75, 80 → 75;
     shop = 35.2 + 24 + 22.5 = 81.7, exactly."""
     result = shop_result(SCHEME, "12", worked_example(), Violations())
@@ -82,7 +82,7 @@ def test_R30_group_means_weighted_by_group_give_81_7() -> None:
     assert result.integrity == Fraction(82, 10)
 
 
-def test_R30_each_verified_violation_takes_the_scheme_penalty_off() -> None:
+def test_rating_each_verified_violation_takes_the_scheme_penalty_off() -> None:
     """One violation in the quarter: 81.7 − 5 = 76.7; two: 71.7."""
     one = shop_result(SCHEME, "12", worked_example(), Violations(count=1))
     two = shop_result(SCHEME, "12", worked_example(), Violations(count=2))
@@ -91,7 +91,7 @@ def test_R30_each_verified_violation_takes_the_scheme_penalty_off() -> None:
     assert one.eligible
 
 
-def test_R30_a_downgrade_moves_the_flag_to_the_next_shop() -> None:
+def test_rating_a_downgrade_moves_the_flag_to_the_next_shop() -> None:
     """Shop 12 (81.7) leads shop 5 (80.0) until one violation puts it at 76.7."""
     sheets = worked_example("12") + [Sheet(f"x{g.key}", g.key, "5", TOTAL_80) for g in GROUPS]
     clean = compute(SCHEME, ["5", "12"], sheets, {})
@@ -105,7 +105,7 @@ def test_R30_a_downgrade_moves_the_flag_to_the_next_shop() -> None:
     ]
 
 
-def test_R30_an_integrity_violation_bars_the_flag_but_keeps_the_score_ranked() -> None:
+def test_rating_an_integrity_violation_bars_the_flag_but_keeps_the_score_ranked() -> None:
     sheets = worked_example("12") + [Sheet(f"x{g.key}", g.key, "5", TOTAL_70) for g in GROUPS]
     outcome = compute(SCHEME, ["5", "12"], sheets, {"12": Violations(count=1, integrity=1)})
     first = outcome.results[0]
@@ -128,7 +128,7 @@ def _tied_pair(integrity_12: int, integrity_5: int) -> list[Sheet]:
     ]
 
 
-def test_R30_ties_go_to_the_higher_integrity_score() -> None:
+def test_rating_ties_go_to_the_higher_integrity_score() -> None:
     sheets = _tied_pair(integrity_12=7, integrity_5=8)
     outcome = compute(SCHEME, ["12", "5"], sheets, {})
     assert [display(r.score) for r in outcome.results] == ["80.0", "80.0"]
@@ -136,7 +136,7 @@ def test_R30_ties_go_to_the_higher_integrity_score() -> None:
     assert [r.rank for r in outcome.results] == [1, 2]
 
 
-def test_R30_then_to_fewer_violations() -> None:
+def test_rating_then_to_fewer_violations() -> None:
     """Shop 12: 81.7 with one violation → 76.7. Shop 5: the same sheets with 明码标价 5
     lower (weight 10, so 5 off every total) → 76.7 with none. Same 诚信: shop 5 wins."""
     cheaper = [
@@ -151,7 +151,7 @@ def test_R30_then_to_fewer_violations() -> None:
     assert [(r.shop, r.rank) for r in outcome.results] == [("5", 1), ("12", 2)]
 
 
-def test_R30_a_tie_after_both_rules_waits_for_the_supervisors_lot() -> None:
+def test_rating_a_tie_after_both_rules_waits_for_the_supervisors_lot() -> None:
     same = [Sheet(s.scorer + "5", s.group, "5", s.scores) for s in worked_example("12")]
     sheets = worked_example("12") + same
     undecided = compute(SCHEME, ["12", "5"], sheets, {})
@@ -164,7 +164,7 @@ def test_R30_a_tie_after_both_rules_waits_for_the_supervisors_lot() -> None:
     assert compute(SCHEME, ["12", "5"], sheets, {}, lot="9").winner is None
 
 
-def test_R30_a_shop_not_scored_by_every_group_is_unranked() -> None:
+def test_rating_a_shop_not_scored_by_every_group_is_unranked() -> None:
     sheets = [s for s in worked_example("12") if s.group != "community"]
     outcome = compute(SCHEME, ["12"], sheets, {})
     assert outcome.results[0].complete is False
@@ -183,11 +183,11 @@ def test_R30_a_shop_not_scored_by_every_group_is_unranked() -> None:
         (Fraction(100), "100.0"),
     ],
 )
-def test_R30_display_rounds_half_up_to_one_decimal(value: Fraction, shown: str) -> None:
+def test_rating_display_rounds_half_up_to_one_decimal(value: Fraction, shown: str) -> None:
     assert display(value) == shown
 
 
-def test_R30_weights_are_published_whole_and_add_up_to_100() -> None:
+def test_rating_weights_are_published_whole_and_add_up_to_100() -> None:
     assert scheme_problems([20, 20, 20, 15, 15, 10], [40, 30, 30], 1) == {}
     problems = scheme_problems([20, 20, 20, 15, 15, 5], [40, 30, 20], 2)
     assert set(problems) == {"dimensions", "groups"}
