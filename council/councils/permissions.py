@@ -241,9 +241,7 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
     return bool(actor.roles_in(council_id) & allowed)
 
 
-def can_score(
-    actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]
-) -> bool:
+def can_score(actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]) -> bool:
     """A scorer scores every shop except those they represent: a shop never scores itself."""
     return can(actor, Action.SCORE_SHOPS, council_id) and shop_id not in represented
 
