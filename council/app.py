@@ -42,6 +42,11 @@ from council.issues.controller_calls import CallController, NotificationControll
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.programmes.controller import ProgrammeController
+from council.programmes.controller_inspections import InspectionController
+from council.programmes.controller_points import PointsController
+from council.programmes.controller_ratings import RatingController
+from council.programmes.controller_rota import RotaController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
@@ -143,6 +148,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ConventionManageController,
             NoticeController,
             WorkflowController,
+            ProgrammeController,
+            RatingController,
+            PointsController,
+            RotaController,
+            InspectionController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

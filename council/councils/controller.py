@@ -16,6 +16,7 @@ from council.councils.schemas import ClaimForm
 from council.errors import FormInvalid
 from council.forms import parse_form
 from council.notices import service as notices
+from council.programmes.controller import street
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect
@@ -46,6 +47,7 @@ async def council_page_context(
         "can_manage": can(actor, Action.VIEW_MANAGEMENT, council.id),
         "can_see_supervision": can(actor, Action.VIEW_SUPERVISION, council.id),
         "noticeboard": noticeboard,
+        "street": await street(db, council, now),
         "ConstituencyKind": ConstituencyKind,
     }
 

@@ -22,7 +22,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, convention, data, intake, major
+from council.demo import consultation, convention, data, intake, major, programmes
 from council.files.storage import Storage
 
 
@@ -121,6 +121,7 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await convention.load(db, council, facilitator, now)
     await major.load_subsidy(db, council, now)
     await major.load_zhenning(db, admin_actor, people, now)
+    await programmes.load(db, council, now)
     return council
 
 
