@@ -4,10 +4,12 @@ scored by three groups, and points earned through 申请 → 审核 → 公示 �
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
 import sqlalchemy as sa
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
@@ -20,7 +22,7 @@ from council.notices.models import Notice
 from council.programmes import service_points as points
 from council.programmes import service_ratings as rating
 from council.programmes.kinds import ActivityKind
-from council.programmes.models import PointActivity, RatingRound, ShopOffer
+from council.programmes.models import PointActivity, RatingRound, RotaDuty, ShopOffer
 from council.programmes.schemas import (
     ActivityForm,
     ApplyForm,
@@ -30,6 +32,8 @@ from council.programmes.schemas import (
     SchemeForm,
 )
 from council.programmes.service_ratings import score_field
+from tests.consultation_flow import signed_in
+from tests.support import post_form
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # the demo's load time, 10:00 local
 AFTER_AWARD_NOTICE = NOW + dt.timedelta(days=3)  # 3 local days later: the period is over
@@ -150,3 +154,52 @@ async def person_id(db: AsyncSession, login: str) -> UUID:
     found = await db.scalar(sa.select(Person.id).where(Person.login == login))
     assert found is not None
     return found
+
+
+async def open_round_over_http(app: Litestar, db: AsyncSession, scorers: str, shops: str) -> str:
+    """A scoring round the facilitator opens through the page, open now for 14 days; its
+    address."""
+    async with signed_in(app, "zhuchi") as zhuchi:
+        page = (await zhuchi.get("/c/zhonglou/ratings")).text
+        scheme = re.search(r'name="scheme_id".*?value="([0-9a-f]{32})"', page, re.S)
+        assert scheme is not None
+        local = "%Y-%m-%d %H:%M"
+        response = await post_form(
+            zhuchi,
+            "/c/zhonglou/ratings",
+            {
+                "title": "2026年第四季度",
+                "scheme_id": scheme.group(1),
+                "quarter": "2026-Q4",
+                "shops": shops,
+                "opens_at": (NOW + dt.timedelta(hours=7)).strftime(local),
+                "closes_at": (NOW + dt.timedelta(days=14, hours=8)).strftime(local),
+                "scorers": scorers,
+            },
+        )
+        assert response.status_code == 303, response.text[:400]
+        return response.headers["location"].split("?")[0]
+
+
+async def stage(app: Litestar, db: AsyncSession) -> None:
+    """What the finished demo lacks for the walk: a round open for scoring with walkers among
+    its scorers, and a swap waiting for shop 2's answer."""
+    await open_round_over_http(
+        app, db, "商会：shop02\n社区：zhuchi\n居民代表：jumin01 jumin11", "1, 2, 3"
+    )
+    await db.rollback()
+    future = (
+        await db.execute(
+            sa.select(RotaDuty, Shop.number)
+            .join(Shop, Shop.id == RotaDuty.shop_id)
+            .where(RotaDuty.day > NOW.date(), RotaDuty.done_at.is_(None))
+            .order_by(RotaDuty.day)
+        )
+    ).all()
+    theirs = next(d for d, number in future if number == "2")
+    mine, number = next((d, n) for d, n in future if n not in ("2",))
+    async with signed_in(app, f"shop{int(number):02d}") as asking:
+        response = await post_form(
+            asking, f"/c/zhonglou/rota/duties/{mine.id}/swap", {"other_duty_id": theirs.id.hex}
+        )
+        assert response.status_code == 303, response.text[:400]

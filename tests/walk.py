@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
 from tests.conventions_support import create, open_for_comment
 from tests.intake import submit as submit_issue
+from tests.programmes_support import stage as stage_programmes
 from tests.support import Client, client_for, csrf_token, post_form, sign_in
 from tests.voting_support import draft, opened
 
@@ -269,7 +270,8 @@ def _remember(site: Site, url: str, method: str) -> None:
 async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
     """Things in progress that the finished demo lacks, so that their forms are shown too: a
     meeting in session with a round open, a plan waiting for evidence, ballots in draft and
-    open, conventions in draft and out for comment, an open call, a pending issue."""
+    open, conventions in draft and out for comment, an open call, a pending issue, a rating
+    round being scored and a duty swap waiting for an answer."""
     async with signed_in(app, "zhuchi") as facilitator:
         setup = await consultation(db, facilitator, invite=("居民代表", "商户代表"))
         await agreed_plan(facilitator, setup)
@@ -317,6 +319,7 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         assert (await post_form(newcomer, "/signup", signup)).status_code == 303
         claim = {"kind": "shop", "shop_number": "2", "note": "我是 2 号店的店主"}
         assert (await post_form(newcomer, "/c/zhonglou/join", claim)).status_code == 303
+    await stage_programmes(app, db)
 
 
 async def submit(

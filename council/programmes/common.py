@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
@@ -22,6 +23,7 @@ from council.i18n import _
 from council.programmes.models import ProgrammeSettings
 
 T = TypeVar("T")
+SHOP_NUMBER = re.compile(r"[A-Za-z0-9\-]{1,20}")  # as councils.schemas.ShopNumber allows
 
 __all__ = [
     "as_uuid",
@@ -75,7 +77,10 @@ def local_moment(value: str, timezone: str) -> dt.datetime | None:
         return None
     if moment.tzinfo is not None:
         return None
-    return moment.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+    try:
+        return moment.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+    except OverflowError:  # the first hours of year 1, east of Greenwich
+        return None
 
 
 def day_start(day: dt.date, timezone: str) -> dt.datetime:
