@@ -120,16 +120,17 @@ async def test_points_crediting_before_the_notice_ends_answers_in_place(
 async def test_points_a_ledger_entry_has_no_way_to_be_edited(
     client: Client, db: AsyncSession
 ) -> None:
-    entry = await db.scalar(sa.select(PointEntry).limit(1))
+    entry = await db.scalar(sa.select(PointEntry).where(PointEntry.kind == "award").limit(1))
     assert entry is not None
+    entry_id, person_id, amount = entry.id, entry.person_id, entry.amount
     await sign_in(client, "zhuchi")
     before = await _counts(db)
     for method in ("put", "patch", "delete", "post"):
-        response = await getattr(client, method)(f"{BASE}/points/entries/{entry.id}")
+        response = await getattr(client, method)(f"{BASE}/points/entries/{entry_id}")
         assert response.status_code in (403, 404, 405), method
     # The correction form adds an entry; a "correction" that would not undo it is refused.
-    url = f"{BASE}/points/people/{entry.person_id}/entries/{entry.id}/correct"
-    response = await post_form(client, url, {"amount": str(entry.amount), "reason": "改成双倍"})
+    url = f"{BASE}/points/people/{person_id}/entries/{entry_id}/correct"
+    response = await post_form(client, url, {"amount": str(amount), "reason": "改成双倍"})
     assert response.status_code == 422
     assert "更正只能冲抵原记录" in text_of(response.text)
     assert await _counts(db) == before
@@ -148,14 +149,17 @@ async def test_rota_a_swap_the_other_shop_did_not_agree_to_is_refused(
         )
     ).all()
     (later, later_shop), (earlier, earlier_shop) = rows
+    later_id, earlier_id, later_owner = later.id, earlier.id, later.shop_id
     mine = f"shop{int(earlier_shop):02d}"
     async with client_for(app) as asking:
         await sign_in(asking, mine)
         response = await post_form(
-            asking, f"{BASE}/rota/duties/{earlier.id}/swap", {"other_duty_id": later.id.hex}
+            asking, f"{BASE}/rota/duties/{earlier_id}/swap", {"other_duty_id": later_id.hex}
         )
         assert response.status_code == 303, text_of(response.text)[:300]
+        await db.rollback()  # a fresh snapshot: see the swap the app made
         swap = await db.scalar(sa.select(RotaSwap.id).order_by(RotaSwap.created_at.desc()))
+        assert swap is not None
         before = await _counts(db)
         refused = await post_form(asking, f"{BASE}/rota/swaps/{swap}", {"decision": "accept"})
     assert refused.status_code == 403
@@ -166,5 +170,5 @@ async def test_rota_a_swap_the_other_shop_did_not_agree_to_is_refused(
     agreed = await post_form(client, f"{BASE}/rota/swaps/{swap}", {"decision": "accept"})
     assert agreed.status_code == 303
     await db.rollback()
-    moved = await db.get(RotaDuty, earlier.id)
-    assert moved is not None and moved.shop_id == later.shop_id
+    moved = await db.get(RotaDuty, earlier_id)
+    assert moved is not None and moved.shop_id == later_owner
