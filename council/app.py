@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from council.accounts.controller import AccountController
+from council.accounts.throttle import Counters
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
@@ -32,7 +33,7 @@ from council.councils.controller import CouncilController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
-from council.db import alchemy_config
+from council.db import alchemy_config, create_counters_engine
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
@@ -46,6 +47,7 @@ from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.errors import EXCEPTION_HANDLERS
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
+from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -99,6 +101,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings.from_env()
     clock = clock or Clock()
     db_config = alchemy_config(settings)
+    main_engine = db_config.get_engine()
+    counters_engine = create_counters_engine(settings, main_engine)
+    counters = Counters(counters_engine, owned=counters_engine is not main_engine)
     csrf = CSRFConfig(
         secret=settings.secret_key,
         cookie_name="csrftoken",
@@ -131,7 +136,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin(), CouncilCLIPlugin()],
         dependencies={"actor": Provide(provide_actor)},
         middleware=[
-            DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
+            DefineMiddleware(SessionAuthMiddleware, exclude=list(UNMETERED)),
+            AnonymousLimitMiddleware(),
         ],
         csrf_config=csrf,
         template_config=_template_config(),
@@ -143,8 +149,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "clock": clock,
                 "alchemy": db_config,
                 "storage": storage_for(settings),
+                "counters": counters,
             }
         ),
+        on_shutdown=[counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

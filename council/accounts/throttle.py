@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import ipaddress
+import math
+from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from council.accounts.models import RateCounter
+from council.errors import Throttled
 
 BUCKET = dt.timedelta(minutes=5)
+HOUR = dt.timedelta(hours=1)
+# Retry-After for a limit over the last hour: by then every counted failure has left it.
+HOUR_SECONDS = int(HOUR.total_seconds())
+# Counters older than this are swept; the longest window counted is an hour.
+KEEP = dt.timedelta(days=1)
 
 
 def _bucket_start(now: dt.datetime) -> dt.datetime:
@@ -19,7 +29,27 @@ def _bucket_start(now: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
 
 
-async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> None:
+def seconds_left_in_bucket(now: dt.datetime) -> int:
+    """Until the current fixed 5-minute window ends and its counts stop mattering."""
+    left = (_bucket_start(now) + BUCKET - now).total_seconds()
+    return max(1, math.ceil(left))
+
+
+def address_key(ip: str) -> str:
+    """What one client is counted as: its IPv4 address, or the /64 network of an IPv6 one
+    (one household or phone gets a whole /64, so single addresses would be free to rotate)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> int:
     """INSERT … ON CONFLICT DO UPDATE: atomic on SQLite and PostgreSQL alike."""
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -28,7 +58,7 @@ async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> N
         index_elements=[RateCounter.key, RateCounter.window_start],
         set_={"count": RateCounter.count + 1},
     )
-    await db.execute(stmt)
+    return int((await db.execute(stmt.returning(RateCounter.count))).scalar_one())
 
 
 async def count(db: AsyncSession, key: str, period: dt.timedelta, now: dt.datetime) -> int:
@@ -39,8 +69,9 @@ async def count(db: AsyncSession, key: str, period: dt.timedelta, now: dt.dateti
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def hit(db: AsyncSession, key: str, now: dt.datetime) -> None:
-    await _increment(db, key, _bucket_start(now))
+async def hit(db: AsyncSession, key: str, now: dt.datetime) -> int:
+    """Count one more; the answer is the count of the current 5-minute window."""
+    return await _increment(db, key, _bucket_start(now))
 
 
 async def exceeded(
@@ -49,5 +80,62 @@ async def exceeded(
     return await count(db, key, period, now) >= limit
 
 
+async def within_hourly(
+    db: AsyncSession, key: str, limit: int, now: dt.datetime, refusal: str
+) -> None:
+    """Refuse (429, ``refusal`` as the message) once ``key`` has counted ``limit`` in the last
+    hour; no permanent lockout, the oldest counts simply leave the window."""
+    if await exceeded(db, key, limit, HOUR, now):
+        raise Throttled(refusal, retry_after=HOUR_SECONDS)
+
+
 async def purge(db: AsyncSession, older_than: dt.datetime) -> None:
     await db.execute(sa.delete(RateCounter).where(RateCounter.window_start < older_than))
+
+
+class Counters:
+    """Counters kept apart from any request's transaction (``council.db.create_counters_engine``):
+    each hit commits on its own at once, without waiting for durability, so that counting
+    every anonymous request costs little and a count survives its request's refusal."""
+
+    def __init__(self, engine: AsyncEngine, *, owned: bool) -> None:
+        self._base = engine
+        # On SQLite the increment must take the write lock up front (BEGIN IMMEDIATE).
+        self._engine = engine.execution_options(write_intent=True)
+        self._owned = owned
+        self._sqlite = engine.dialect.name == "sqlite"
+        # The counters' own SQLite file is a scratch store, made on first use (not migrated).
+        self._table_ready = not self._sqlite
+        self._swept: dt.datetime | None = None
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(self._engine) as db, db.begin():
+            if self._sqlite:
+                if not self._table_ready:
+                    await self._create_table(db)
+            else:
+                await db.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+            yield db
+
+    async def _create_table(self, db: AsyncSession) -> None:
+        # IF NOT EXISTS: several processes may start on one file at once.
+        table = RateCounter.__table__
+        await db.execute(sa.schema.CreateTable(table, if_not_exists=True))
+        for index in table.indexes:
+            await db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+        self._table_ready = True
+
+    async def hit(self, key: str, now: dt.datetime) -> int:
+        """Count one more and answer the count of the current 5-minute window."""
+        async with self._transaction() as db:
+            counted = await hit(db, key, now)
+            bucket = _bucket_start(now)
+            if self._swept != bucket:  # once per window and process is plenty
+                await purge(db, now - KEEP)
+                self._swept = bucket
+            return counted
+
+    async def close(self) -> None:
+        if self._owned:
+            await self._base.dispose()

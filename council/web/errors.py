@@ -64,7 +64,9 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response[Any]:
-    return error_response(request, exc.status_code, exc.message)
+    response = error_response(request, exc.status_code, exc.message)
+    response.headers.update(exc.headers)
+    return response
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
