@@ -126,10 +126,11 @@ def counters_path(settings: Settings) -> Path | None:
 def create_counters_engine(settings: Settings, main: AsyncEngine) -> AsyncEngine:
     """Where rate-limit counters are written, each increment in a short transaction of its own.
 
-    On PostgreSQL that is the database itself (``rate_counter``; the transaction turns
-    synchronous_commit off for itself alone). On SQLite it is a file of its own with
-    synchronous=OFF: an anonymous page view then neither waits for an fsync nor queues behind
-    vote writers for the database's write lock. A count lost to a power cut is harmless."""
+    On PostgreSQL that is the database itself (``rate_counter``; the transaction does not
+    wait for its commit to be flushed, see ``throttle.Counters``). On SQLite it is a file of
+    its own with synchronous=OFF: an anonymous page view then neither waits for an fsync nor
+    queues behind vote writers for the database's write lock. A count lost to a power cut is
+    harmless."""
     path = counters_path(settings)
     if path is None:
         return main

@@ -4,17 +4,22 @@ sign-in limit that lets a whole meeting room in. Each runs on SQLite and Postgre
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import replace
+from pathlib import Path
 from uuid import UUID
 
 import sqlalchemy as sa
 from litestar import Litestar
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts.models import Person
+from council.accounts.models import Person, RateCounter
 from council.app import create_app
 from council.clock import FixedClock
 from council.consultations.models import Attendance, SignInMethod
+from council.db import counters_path, create_counters_engine
 from council.demo.data import DEMO_PASSWORD
 from council.settings import Settings
 from tests.consultation_flow import (
@@ -318,3 +323,32 @@ async def test_probe_signin_twenty_people_from_one_address_within_a_minute_all_g
             )
             assert response.status_code == 303, f"{login}: {text_of(response.text)}"
         clock.advance(seconds=3)
+
+
+async def test_probe_4_anonymous_counts_live_where_every_process_sees_them(
+    app: Litestar, client: Client, settings: Settings, db: AsyncSession, engine_name: str
+) -> None:
+    """In the database on PostgreSQL; on SQLite in a file of their own beside it, written
+    without fsync, so that a page view never waits for the database's write lock."""
+    assert (await client.get("/signin")).status_code == 200
+    await db.rollback()
+    in_database = list(
+        await db.scalars(sa.select(RateCounter.count).where(RateCounter.key.like("anonymous-ip:%")))
+    )
+    path = counters_path(settings)
+    if engine_name == "postgresql":
+        assert path is None
+        assert in_database == [1]
+        return
+    assert in_database == []
+    database = make_url(settings.database_url).database
+    assert path is not None and database and path.parent == Path(database).parent
+    with contextlib.closing(sqlite3.connect(path)) as counters:
+        rows = counters.execute(
+            "SELECT count FROM rate_counter WHERE key LIKE 'anonymous-ip:%'"
+        ).fetchall()
+    assert rows == [(1,)]
+    engine = create_counters_engine(settings, app.state.alchemy.get_engine())
+    async with engine.connect() as connection:
+        assert await connection.scalar(sa.text("PRAGMA synchronous")) == 0  # OFF
+    await engine.dispose()
