@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from council.accounts.controller import AccountController
-from council.accounts.throttle import Counters
+from council.accounts.counters import counters_for
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
@@ -33,7 +33,7 @@ from council.councils.controller import CouncilController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
-from council.db import alchemy_config, create_counters_engine
+from council.db import alchemy_config
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
@@ -101,9 +101,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings.from_env()
     clock = clock or Clock()
     db_config = alchemy_config(settings)
-    main_engine = db_config.get_engine()
-    counters_engine = create_counters_engine(settings, main_engine)
-    counters = Counters(counters_engine, owned=counters_engine is not main_engine)
+    counters = counters_for(settings, db_config.get_engine())
     csrf = CSRFConfig(
         secret=settings.secret_key,
         cookie_name="csrftoken",

@@ -7,7 +7,6 @@ import contextvars
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -19,7 +18,7 @@ from advanced_alchemy.extensions.litestar import (
 # The plugin keeps a request's session in the ASGI scope under the config's key; this is the
 # accessor its own before-send handlers use.
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
-from sqlalchemy import URL, event, make_url
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -67,11 +66,7 @@ def import_models() -> None:
     from council.voting import models as _voting  # noqa: F401
 
 
-def _configure_sqlite(engine: AsyncEngine, synchronous: str = "FULL") -> None:
-    """``synchronous``: FULL for the database (an acknowledged commit survives power loss
-    too; NORMAL would only survive an application crash, and votes are worth the fsync);
-    OFF only for the rate-limit counters' own file (see ``create_counters_engine``)."""
-
+def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so that "begin" below decides.
@@ -80,7 +75,9 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str = "FULL") -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        # FULL: an acknowledged commit survives power loss too (NORMAL would only survive
+        # an application crash). Votes are worth the extra fsync.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -90,20 +87,16 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str = "FULL") -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 
-def _sqlite_engine(url: str | URL, *, pooled: bool, synchronous: str = "FULL") -> AsyncEngine:
-    engine = create_async_engine(
-        url,
-        connect_args={"timeout": 15},
-        **({} if pooled else {"poolclass": NullPool}),
-    )
-    _configure_sqlite(engine, synchronous)
-    return engine
-
-
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     """``pooled=False`` for one-off work (migrations, scripts) that must leave no connection."""
     if settings.is_sqlite:
-        return _sqlite_engine(settings.database_url, pooled=pooled)
+        engine = create_async_engine(
+            settings.database_url,
+            connect_args={"timeout": 15},
+            **({} if pooled else {"poolclass": NullPool}),
+        )
+        _configure_sqlite(engine)
+        return engine
     if not pooled:
         return create_async_engine(settings.database_url, poolclass=NullPool)
     return create_async_engine(
@@ -112,30 +105,6 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
         max_overflow=10,
         pool_pre_ping=True,
     )
-
-
-def counters_path(settings: Settings) -> Path | None:
-    """The SQLite file of rate-limit counters, beside the database file (None elsewhere)."""
-    database = make_url(settings.database_url).database
-    if not settings.is_sqlite or not database or database == ":memory:":
-        return None
-    path = Path(database)
-    return path.with_name(f"{path.stem}-counters{path.suffix}")
-
-
-def create_counters_engine(settings: Settings, main: AsyncEngine) -> AsyncEngine:
-    """Where rate-limit counters are written, each increment in a short transaction of its own.
-
-    On PostgreSQL that is the database itself (``rate_counter``; the transaction does not
-    wait for its commit to be flushed, see ``throttle.Counters``). On SQLite it is a file of
-    its own with synchronous=OFF: an anonymous page view then neither waits for an fsync nor
-    queues behind vote writers for the database's write lock. A count lost to a power cut is
-    harmless."""
-    path = counters_path(settings)
-    if path is None:
-        return main
-    url = make_url(settings.database_url).set(database=str(path))
-    return _sqlite_engine(url, pooled=settings.db_pool, synchronous="OFF")
 
 
 # advanced-alchemy keeps a process-wide registry of the state and scope keys its configs use

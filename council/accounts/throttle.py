@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import ipaddress
 import math
-from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from council.accounts.models import RateCounter
 from council.errors import Throttled
@@ -23,7 +21,8 @@ HOUR_SECONDS = int(HOUR.total_seconds())
 KEEP = dt.timedelta(days=1)
 
 
-def _bucket_start(now: dt.datetime) -> dt.datetime:
+def bucket_start(now: dt.datetime) -> dt.datetime:
+    """The start of the fixed 5-minute window ``now`` falls in."""
     seconds = int(BUCKET.total_seconds())
     epoch = int(now.timestamp())
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
@@ -31,7 +30,7 @@ def _bucket_start(now: dt.datetime) -> dt.datetime:
 
 def seconds_left_in_bucket(now: dt.datetime) -> int:
     """Until the current fixed 5-minute window ends and its counts stop mattering."""
-    left = (_bucket_start(now) + BUCKET - now).total_seconds()
+    left = (bucket_start(now) + BUCKET - now).total_seconds()
     return max(1, math.ceil(left))
 
 
@@ -49,10 +48,12 @@ def address_key(ip: str) -> str:
     return str(address)
 
 
-async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> int:
+async def _increment(
+    db: AsyncSession | AsyncConnection, key: str, window_start: dt.datetime
+) -> int:
     """INSERT … ON CONFLICT DO UPDATE: atomic on SQLite and PostgreSQL alike."""
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    bind = db if isinstance(db, AsyncConnection) else db.get_bind()
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(RateCounter).values(key=key, window_start=window_start, count=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[RateCounter.key, RateCounter.window_start],
@@ -62,16 +63,16 @@ async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> i
 
 
 async def count(db: AsyncSession, key: str, period: dt.timedelta, now: dt.datetime) -> int:
-    since = _bucket_start(now - period + BUCKET)
+    since = bucket_start(now - period + BUCKET)
     stmt = sa.select(sa.func.coalesce(sa.func.sum(RateCounter.count), 0)).where(
         RateCounter.key == key, RateCounter.window_start >= since
     )
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def hit(db: AsyncSession, key: str, now: dt.datetime) -> int:
+async def hit(db: AsyncSession | AsyncConnection, key: str, now: dt.datetime) -> int:
     """Count one more; the answer is the count of the current 5-minute window."""
-    return await _increment(db, key, _bucket_start(now))
+    return await _increment(db, key, bucket_start(now))
 
 
 async def exceeded(
@@ -89,53 +90,5 @@ async def within_hourly(
         raise Throttled(refusal, retry_after=HOUR_SECONDS)
 
 
-async def purge(db: AsyncSession, older_than: dt.datetime) -> None:
+async def purge(db: AsyncSession | AsyncConnection, older_than: dt.datetime) -> None:
     await db.execute(sa.delete(RateCounter).where(RateCounter.window_start < older_than))
-
-
-class Counters:
-    """Counters kept apart from any request's transaction (``council.db.create_counters_engine``):
-    each hit commits on its own at once, without waiting for durability, so that counting
-    every anonymous request costs little and a count survives its request's refusal."""
-
-    def __init__(self, engine: AsyncEngine, *, owned: bool) -> None:
-        self._base = engine
-        # On SQLite the increment must take the write lock up front (BEGIN IMMEDIATE).
-        self._engine = engine.execution_options(write_intent=True)
-        self._owned = owned
-        self._sqlite = engine.dialect.name == "sqlite"
-        # The counters' own SQLite file is a scratch store, made on first use (not migrated).
-        self._table_ready = not self._sqlite
-        self._swept: dt.datetime | None = None
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self._engine) as db, db.begin():
-            if self._sqlite:
-                if not self._table_ready:
-                    await self._create_table(db)
-            else:
-                await db.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            yield db
-
-    async def _create_table(self, db: AsyncSession) -> None:
-        # IF NOT EXISTS: several processes may start on one file at once.
-        table = RateCounter.__table__
-        await db.execute(sa.schema.CreateTable(table, if_not_exists=True))
-        for index in table.indexes:
-            await db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-        self._table_ready = True
-
-    async def hit(self, key: str, now: dt.datetime) -> int:
-        """Count one more and answer the count of the current 5-minute window."""
-        async with self._transaction() as db:
-            counted = await hit(db, key, now)
-            bucket = _bucket_start(now)
-            if self._swept != bucket:  # once per window and process is plenty
-                await purge(db, now - KEEP)
-                self._swept = bucket
-            return counted
-
-    async def close(self) -> None:
-        if self._owned:
-            await self._base.dispose()

@@ -3,7 +3,7 @@
 Every request from someone not signed in counts, pages, fragments and form posts alike;
 static files and the health probe do not (``UNMETERED``). Signed-in people are never counted
 by address: a whole council may sit behind one NAT (S40). The counters live where every
-process sees them (``council.accounts.throttle.Counters``).
+process sees them (``council.accounts.counters``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from council.web.security import client_ip
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
-    from council.accounts.throttle import Counters
+    from council.accounts.counters import Counters
     from council.clock import Clock
     from council.settings import Settings
 

@@ -72,8 +72,8 @@ async def test_S33_every_connection_is_set_for_durable_commits(
         assert "fsync=off" not in text and "fsync = off" not in text, source
         if "synchronous_commit" in text:
             mentions[source.relative_to(package).as_posix()] = text
-    assert list(mentions) == ["accounts/throttle.py"]
-    counters = mentions["accounts/throttle.py"]
+    assert list(mentions) == ["accounts/counters.py"]
+    counters = mentions["accounts/counters.py"]
     assert counters.count("synchronous_commit") == counters.count(
         "set local synchronous_commit to off"
     )
