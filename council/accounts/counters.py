@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -35,9 +36,11 @@ class Counters(Protocol):
 
 def counters_path(settings: Settings) -> Path | None:
     """On SQLite, the counters' own file beside the database file; None elsewhere."""
-    database = make_url(settings.database_url).database
-    if not settings.is_sqlite or not database or database == ":memory:":
+    if not settings.is_sqlite:
         return None
+    database = make_url(settings.database_url).database
+    if not database or database == ":memory:":
+        return Path(":memory:")  # a database in memory keeps its counters there too
     path = Path(database)
     return path.with_name(f"{path.stem}-counters{path.suffix}")
 
@@ -48,24 +51,35 @@ def counters_for(settings: Settings, engine: AsyncEngine) -> Counters:
 
 
 class DatabaseCounters:
-    """PostgreSQL: the ``rate_counter`` table, each increment in a short transaction of its
-    own that does not wait for its commit to reach the disk (SET LOCAL: that transaction
-    alone; every other keeps synchronous commits)."""
+    """PostgreSQL: the ``rate_counter`` table, shared by every process as the database is.
+
+    Each increment is one autocommitted statement that relaxes durability for its own
+    (implicit) transaction alone: set_config(…, true) is SET LOCAL, so that commit does not
+    wait for the flush and every other transaction keeps synchronous commits. It is written
+    out rather than built from the model because the built upsert in an explicit transaction
+    took about three times the CPU per request (measured on this app)."""
+
+    INCREMENT = sa.text(
+        "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) "
+        "INSERT INTO rate_counter (id, key, window_start, count) "
+        "SELECT :id, :key, :window_start, 1 FROM relaxed "
+        "ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counter.count + 1 "
+        "RETURNING count"
+    )
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._swept: dt.datetime | None = None
 
     async def hit(self, key: str, now: dt.datetime) -> int:
-        async with self._engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                await connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            counted = await throttle.hit(connection, key, now)
-            window = throttle.bucket_start(now)
+        window = throttle.bucket_start(now)
+        values = {"id": uuid.uuid4(), "key": key, "window_start": window}
+        async with self._engine.connect() as connection:
+            counted = (await connection.execute(self.INCREMENT, values)).scalar_one()
             if self._swept != window:  # once per window and process is plenty
                 await throttle.purge(connection, now - throttle.KEEP)
                 self._swept = window
-            return counted
+        return int(counted)
 
     async def close(self) -> None:
         """The engine is the application's, disposed with it."""
