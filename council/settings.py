@@ -35,7 +35,7 @@ class Settings:
     session_idle_minutes: int = 120
     session_absolute_hours: int = 24 * 7
     # Throttles (SECURITY.md), each read from COUNCIL_<NAME IN CAPITALS> (see LIMITS). Only
-    # anonymous requests and sign-up are counted per address; signed-in work per person.
+    # what comes before signing in is counted per address; signed-in work per person.
     anonymous_per_ip_5min: int = 300
     signin_failures_per_ip_hour: int = 30
     signin_failures_per_account_hour: int = 10

@@ -48,18 +48,16 @@ def address_key(ip: str) -> str:
     return str(address)
 
 
-async def _increment(
-    db: AsyncSession | AsyncConnection, key: str, window_start: dt.datetime
-) -> int:
+async def _increment(db: AsyncSession, key: str, window_start: dt.datetime) -> None:
     """INSERT … ON CONFLICT DO UPDATE: atomic on SQLite and PostgreSQL alike."""
-    bind = db if isinstance(db, AsyncConnection) else db.get_bind()
-    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(RateCounter).values(key=key, window_start=window_start, count=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[RateCounter.key, RateCounter.window_start],
         set_={"count": RateCounter.count + 1},
     )
-    return int((await db.execute(stmt.returning(RateCounter.count))).scalar_one())
+    await db.execute(stmt)
 
 
 async def count(db: AsyncSession, key: str, period: dt.timedelta, now: dt.datetime) -> int:
@@ -70,9 +68,8 @@ async def count(db: AsyncSession, key: str, period: dt.timedelta, now: dt.dateti
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def hit(db: AsyncSession | AsyncConnection, key: str, now: dt.datetime) -> int:
-    """Count one more; the answer is the count of the current 5-minute window."""
-    return await _increment(db, key, bucket_start(now))
+async def hit(db: AsyncSession, key: str, now: dt.datetime) -> None:
+    await _increment(db, key, bucket_start(now))
 
 
 async def exceeded(

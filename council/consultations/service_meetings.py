@@ -60,13 +60,7 @@ from council.councils.models import (
 )
 from council.councils.permissions import Action, Actor
 from council.councils.service import check
-from council.errors import (
-    Conflict,
-    FormInvalid,
-    NotAllowed,
-    NotFound,
-    TransitionRefused,
-)
+from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
 from council.settings import Settings
 from council.voting.models import Ballot
