@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from council.accounts.controller import AccountController
+from council.accounts.counters import counters_for
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
@@ -48,6 +49,7 @@ from council.web.errors import EXCEPTION_HANDLERS
 from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
+from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -113,6 +115,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings.from_env()
     clock = clock or Clock()
     db_config = alchemy_config(settings)
+    counters = counters_for(settings, db_config.get_engine())
     app = Litestar(
         route_handlers=[
             healthz,
@@ -144,7 +147,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies={"actor": Provide(provide_actor)},
         before_request=refuse_unusable_parameters,
         middleware=[
-            DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
+            DefineMiddleware(SessionAuthMiddleware, exclude=list(UNMETERED)),
+            AnonymousLimitMiddleware(),
             DefineMiddleware(CsrfMiddleware, settings=settings),
         ],
         template_config=_template_config(),
@@ -156,8 +160,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "clock": clock,
                 "alchemy": db_config,
                 "storage": storage_for(settings),
+                "counters": counters,
             }
         ),
+        on_shutdown=[counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

@@ -88,6 +88,12 @@ async def consultation(db: AsyncSession, facilitator: Client, *, invite: tuple[s
     return Setup(meeting_id, next_meeting_id, matter_id, round_id)
 
 
+async def start_meeting(facilitator: Client, meeting_id: str) -> None:
+    """The facilitator opens the meeting: from now on the sign-in code works."""
+    response = await post_form(facilitator, f"{BASE}/meetings/{meeting_id}/start")
+    assert response.status_code == 303, response.text
+
+
 async def meeting_code(db: AsyncSession, meeting_id: str) -> str:
     await db.rollback()
     meeting = await db.get(Meeting, UUID(meeting_id))

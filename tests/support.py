@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,10 +12,24 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.app import create_app
 from council.audit.models import AuditEntry
+from council.clock import FixedClock
 from council.demo.data import DEMO_PASSWORD
+from council.settings import Settings
 
 Client = AsyncTestClient[Litestar]
+
+
+def app_behind_proxy(settings: Settings, clock: FixedClock, **overrides: Any) -> Litestar:
+    """The app with the test client ("testclient") trusted as a proxy, so that a test can
+    speak from any address through X-Forwarded-For; ``overrides`` change settings."""
+    return create_app(replace(settings, trusted_proxies=("testclient",), **overrides), clock)
+
+
+def from_address(ip: str) -> dict[str, str]:
+    """Headers that make a request come from ``ip`` (with ``app_behind_proxy``)."""
+    return {"x-forwarded-for": ip}
 
 
 def client_for(app: Litestar) -> Client:
