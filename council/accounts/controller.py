@@ -202,10 +202,12 @@ class AccountController(Controller):
         person = await current_person(db_session, actor)
         try:
             form = parse_form(DisableSecondFactorForm, data)
+            state = request.app.state
             await second_factor.disable(
-                db_session, person, form.password, form.code, request.app.state.clock.now()
+                db_session, person, form.password, form.code, state.settings, state.clock.now()
             )
         except FormInvalid as exc:
+            await db_session.commit()  # a wrong password counts, as on /me/password
             return form_page(
                 request, "accounts/second_factor.html", exc, _second_factor_context(person)
             )

@@ -123,11 +123,12 @@ async def authenticate(
     return person
 
 
-async def change_password(
-    db: AsyncSession, person: Person, form: ChangePasswordForm, settings: Settings, now: dt.datetime
-) -> None:
-    """Wrong current passwords are counted per account, so that a borrowed or stolen session
-    cannot be used to guess the password behind it."""
+async def current_password_ok(
+    db: AsyncSession, person: Person, password: str, settings: Settings, now: dt.datetime
+) -> bool:
+    """Check a signed-in person's password again (to change it, or to turn off the second
+    factor). Wrong ones are counted per account, so that a borrowed or stolen session cannot
+    be used to guess the password behind it; the caller commits the count."""
     key = f"password-account:{person.id}"
     await throttle.within_hourly(
         db,
@@ -136,9 +137,17 @@ async def change_password(
         now,
         _("当前密码输错次数过多，请一小时后再试"),
     )
+    if verify_password(person.password_hash, password):
+        return True
+    await throttle.hit(db, key, now)
+    return False
+
+
+async def change_password(
+    db: AsyncSession, person: Person, form: ChangePasswordForm, settings: Settings, now: dt.datetime
+) -> None:
     errors: dict[str, str] = {}
-    if not verify_password(person.password_hash, form.current_password):
-        await throttle.hit(db, key, now)
+    if not await current_password_ok(db, person, form.current_password, settings, now):
         errors["current_password"] = _("当前密码不正确")
     if form.new_password != form.new_password_again:
         errors["new_password_again"] = _("两次输入的密码不一致")

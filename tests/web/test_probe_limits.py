@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
+import pyotp
 import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy import make_url
@@ -192,6 +193,37 @@ async def test_probe_9_current_password_guessing_is_throttled_per_account(
     assert changed.status_code == 303
 
 
+async def test_probe_9_turning_off_the_second_factor_counts_wrong_passwords_too(
+    client: Client, db: AsyncSession, clock: FixedClock
+) -> None:
+    """The password asked to turn the second factor off is the same secret: its wrong guesses
+    share the per-account count of /me/password."""
+    await sign_in(client, "zhuchi")
+    await post_form(client, "/me/two-factor/begin")
+    await db.rollback()
+    secret = await db.scalar(sa.select(Person.totp_secret).where(Person.login == "zhuchi"))
+    await db.rollback()
+    assert secret
+    code = pyotp.TOTP(secret).at(clock.now())
+    assert (await post_form(client, "/me/two-factor/confirm", {"code": code})).status_code == 303
+    limit = Settings.password_failures_per_account_hour
+    for n in range(limit):
+        wrong = await post_form(
+            client, "/me/two-factor/disable", {"password": f"guess {n}", "code": "000000"}
+        )
+        assert wrong.status_code == 422 and "密码不正确" in text_of(wrong.text)
+    refused = await post_form(
+        client, "/me/two-factor/disable", {"password": DEMO_PASSWORD, "code": "000000"}
+    )
+    assert refused.status_code == 429
+    assert "当前密码输错次数过多" in text_of(refused.text)
+    password = await post_form(client, "/me/password", _new_password(DEMO_PASSWORD))
+    assert password.status_code == 429  # one count per account, whichever form guessed
+    await db.rollback()
+    still_on = await db.scalar(sa.select(Person.totp_enabled_at).where(Person.login == "zhuchi"))
+    assert still_on is not None
+
+
 # --- 7: meeting sign-in codes -----------------------------------------------------------------
 
 
@@ -206,7 +238,7 @@ async def _present(db: AsyncSession, meeting_id: str) -> dict[str, SignInMethod]
         .join(Attendance, Attendance.person_id == Person.id)
         .where(Attendance.meeting_id == UUID(meeting_id))
     )
-    return dict(rows.tuples().all())
+    return {login: method for login, method in rows}
 
 
 async def _mark_present(zhuchi: Client, db: AsyncSession, meeting_id: str, login: str) -> int:
