@@ -40,9 +40,12 @@ from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_snap import SnapController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
+from council.workorders.controller import MyOrdersController, WorkOrderController
+from council.workorders.controller_admin import StreetController
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
@@ -136,6 +139,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingVoteController,
             ConventionController,
             ConventionManageController,
+            SnapController,
+            WorkOrderController,
+            MyOrdersController,
+            StreetController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

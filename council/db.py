@@ -64,6 +64,7 @@ def import_models() -> None:
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
+    from council.workorders import models as _workorders  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -21,6 +21,7 @@ from council.councils.permissions import Actor
 from council.errors import FormInvalid
 from council.i18n import _
 from council.settings import Settings
+from council.workorders.models import DepartmentCouncil, DepartmentLiaison
 
 
 def _token_hash(token: str) -> str:
@@ -278,9 +279,19 @@ async def actor_for(db: AsyncSession, person: Person) -> Actor:
     roles: dict[UUID, set] = {}
     for council_id, role in rows:
         roles.setdefault(council_id, set()).add(role)
+    # A liaison acts for his department in every council it serves (职能部门联络员).
+    served = await db.execute(
+        sa.select(DepartmentCouncil.council_id, DepartmentLiaison.department_id)
+        .join(DepartmentCouncil, DepartmentCouncil.department_id == DepartmentLiaison.department_id)
+        .where(DepartmentLiaison.person_id == person.id, DepartmentLiaison.ended_at.is_(None))
+    )
+    departments: dict[UUID, set[UUID]] = {}
+    for council_id, department_id in served:
+        departments.setdefault(council_id, set()).add(department_id)
     return Actor(
         person_id=person.id,
         display_name=person.display_name,
         is_admin=person.is_admin,
         roles={cid: frozenset(r) for cid, r in roles.items()},
+        departments={cid: frozenset(d) for cid, d in departments.items()},
     )

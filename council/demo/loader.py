@@ -22,7 +22,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, convention, data, intake
+from council.demo import consultation, convention, data, intake, orders
 from council.files.storage import Storage
 
 
@@ -58,6 +58,8 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
         for login, name, phone, _title, _role in seats:
             if login not in people:
                 person(login, name, phone)
+    for login, name, phone in data.LIAISONS_WITHOUT_SEAT:
+        person(login, name, phone)
     for number, _name, _category in data.SHOPS:
         login = f"shop{int(number):02d}"
         if login not in people:
@@ -117,6 +119,7 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await intake.load(db, council, now, storage)
     await consultation.load(db, council, facilitator, now)
     await convention.load(db, council, facilitator, now)
+    await orders.load(db, council, admin_actor, now, storage)
     return council
 
 
@@ -146,4 +149,6 @@ def accounts() -> list[DemoAccount]:
         DemoAccount("shop01", "王建国", "商户代表（1 号 老王烧烤），议事会成员"),
         DemoAccount("jumin01", "赵淑珍", "居民代表，议事会成员"),
         DemoAccount("jumin11", "何平", "居民"),
+        DemoAccount("jiaojing", "郭峰", "职能部门联络员（交警中队），办理工单"),
+        DemoAccount("chengguan", "赵军", "职能部门联络员（城管），议事会成员"),
     ]
