@@ -44,8 +44,6 @@ from council.issues.controller_snap import SnapController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
-from council.workorders.controller import MyOrdersController, WorkOrderController
-from council.workorders.controller_admin import StreetController
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
@@ -53,6 +51,8 @@ from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
+from council.workorders.controller import MyOrdersController, WorkOrderController
+from council.workorders.controller_admin import StreetController
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
