@@ -51,6 +51,7 @@ from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
+from council.workorders.calendar import deadline_label
 from council.workorders.controller import MyOrdersController, WorkOrderController
 from council.workorders.controller_admin import StreetController
 
@@ -103,6 +104,7 @@ def configure_templates(env: jinja2.Environment) -> None:
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
+    env.filters["deadline"] = deadline_label
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 

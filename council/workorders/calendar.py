@@ -83,5 +83,17 @@ def extended(
     due_at: dt.datetime, working_days: int, timezone: str, calendar: WorkCalendar
 ) -> dt.datetime:
     """A deadline moved on by ``working_days`` more working days after the current last day."""
-    last_day = local_date(due_at - dt.timedelta(microseconds=1), timezone)
-    return end_of_day(calendar.add_working_days(last_day, working_days), timezone)
+    return end_of_day(calendar.add_working_days(last_day(due_at, timezone), working_days), timezone)
+
+
+def last_day(due_at: dt.datetime, timezone: str) -> dt.date:
+    """The day a deadline (24:00 of it) belongs to, in the council's time zone."""
+    return local_date(due_at - dt.timedelta(microseconds=1), timezone)
+
+
+def deadline_label(due_at: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """A deadline as people say it: "2026-10-19 24:00", not "2026-10-20 00:00"."""
+    moment = due_at.astimezone(ZoneInfo(timezone))
+    if moment.time() == dt.time():
+        return f"{last_day(due_at, timezone).isoformat()} 24:00"
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -417,7 +417,7 @@ class WorkOrderController(Controller):
         data: Form,
     ) -> Template | Redirect:
         """转办 from the issue page; a refusal shows the issue page again with the form kept."""
-        council = await _council(db_session, actor, slug)
+        council = await councils.require(db_session, actor, slug, Action.DISPATCH_ORDERS)
         try:
             form = parse_form(ReferForm, data)
             order = await service.refer(db_session, actor, council, issue_id, form, _now(request))
@@ -426,7 +426,7 @@ class WorkOrderController(Controller):
             if refused is None:
                 raise
             await db_session.rollback()
-            council = await _council(db_session, actor, slug)
+            council = await councils.get_by_slug(db_session, slug)
             issue = await issues.get_visible(db_session, actor, council, issue_id)
             context = await detail_context(db_session, actor, council, issue, _now(request))
             context["form"] = "refer"

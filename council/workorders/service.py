@@ -489,9 +489,7 @@ async def decide_extension(
 
 
 def local(moment: dt.datetime, council: Council) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")
+    return calendar.deadline_label(moment, council.timezone)
 
 
 # --- 核查, 结案, 评价 -------------------------------------------------------------------------

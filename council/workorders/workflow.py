@@ -148,7 +148,15 @@ _EXPLAINED: Mapping[tuple[OrderStatus, OrderStatus], str] = {
     (OrderStatus.DISPATCHED, OrderStatus.REPLIED): N_("请先签收工单，再反馈办理情况"),
     (OrderStatus.DISPATCHED, OrderStatus.VERIFIED): N_("部门尚未反馈办理情况，不能核查"),
     (OrderStatus.ACCEPTED, OrderStatus.VERIFIED): N_("部门尚未反馈办理情况，不能核查"),
-    (OrderStatus.VERIFIED, OrderStatus.RATED): N_("工单结案后才能评价"),
+    **{
+        (status, OrderStatus.RATED): N_("工单结案后才能评价")
+        for status in (
+            OrderStatus.DISPATCHED,
+            OrderStatus.ACCEPTED,
+            OrderStatus.REPLIED,
+            OrderStatus.VERIFIED,
+        )
+    },
     (OrderStatus.RATED, OrderStatus.RATED): N_("这个工单已经评价过了"),
 }
 

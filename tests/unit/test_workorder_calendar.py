@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from council.workorders.calendar import WorkCalendar, deadline, end_of_day, extended, local_date
+from council.workorders.calendar import (
+    WorkCalendar,
+    deadline,
+    deadline_label,
+    end_of_day,
+    extended,
+    local_date,
+)
 
 TZ = "Asia/Shanghai"
 D = dt.date
@@ -89,3 +96,8 @@ def test_a_calendar_without_working_days_fails_instead_of_looping() -> None:
     never = WorkCalendar.of(holidays=[start + dt.timedelta(days=n) for n in range(1, 3700)])
     with pytest.raises(ValueError, match="no working days"):
         never.add_working_days(start, 1)
+
+
+def test_a_deadline_reads_as_24_00_of_its_last_day() -> None:
+    assert deadline_label(end_of_day(D(2026, 10, 19), TZ), TZ) == "2026-10-19 24:00"
+    assert deadline_label(dt.datetime(2026, 10, 19, 1, 30, tzinfo=dt.UTC), TZ) == "2026-10-19 09:30"
