@@ -150,9 +150,7 @@ def test_snap_to_work_order_sent_back_handled_again_closed_and_rated(
     public.goto(f"{base}/c/zhonglou/departments")
     row = public.locator("tr[data-department='交警中队']")
     expect(row.locator(".received")).to_have_text(str(after["received"]))
-    expect(row.locator(".satisfaction")).to_have_text(
-        _percent(after["satisfied"], after["rated"])
-    )
+    expect(row.locator(".satisfaction")).to_have_text(_percent(after["satisfied"], after["rated"]))
     expect(row.locator(".resolution")).to_have_text(_percent(after["resolved"], after["received"]))
     # The issue followed its order: verified, then closed (rule 22).
     public.goto(issue_url)
@@ -183,7 +181,10 @@ def _screens(browser: Browser, base: str, order_url: str) -> None:
             (order_url.replace(base, ""), "order-closed"),
         ],
         "zhuchi": [("/c/zhonglou/whistles/new", "whistle-new"), ("/me/orders", "todo-facilitator")],
-        "admin": [("/admin/departments", "admin-departments"), ("/admin/calendar", "admin-calendar")],
+        "admin": [
+            ("/admin/departments", "admin-departments"),
+            ("/admin/calendar", "admin-calendar"),
+        ],
     }
     for login, paths in pages.items():
         for viewport, suffix in ((PHONE, "phone"), (DESKTOP, "desktop")):
