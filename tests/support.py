@@ -66,7 +66,9 @@ def text_of(html: str) -> str:
 
 
 async def audit_actions(db: AsyncSession, action: str | None = None) -> list[AuditEntry]:
-    stmt = sa.select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq)
+    # In the order they happened: with several councils' chains, chain order alone would put
+    # another council's older entries after this test's.
+    stmt = sa.select(AuditEntry).order_by(AuditEntry.occurred_at, AuditEntry.chain, AuditEntry.seq)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     await db.rollback()  # end the read snapshot to see what the app wrote

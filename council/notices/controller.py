@@ -132,7 +132,8 @@ class NoticeController(Controller):
         return {
             "council": council,
             "view": view,
-            "notice": notice,
+            # Not "notice": that name carries the page's one-line message (web/render.py).
+            "shown": notice,
             "accepts": periods.objection_refusal(notice.status, view.period, now) is None,
             "editable": periods.editable(notice.status),
             "can_manage": can(actor, Action.MANAGE_NOTICES, council.id),

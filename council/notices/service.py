@@ -390,7 +390,7 @@ async def edit(
     check(actor, council, Action.MANAGE_NOTICES, _("只有主持人可以修改公示"))
     notice = await get(db, actor, council, notice_id, lock=True)
     if not periods.editable(notice.status):
-        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "title", form_values(form))
+        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "_form", form_values(form))
     notice.period_days = _days(form, council)
     notice.title = form.title
     notice.body = form.body
