@@ -6,17 +6,22 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from playwright.async_api import Browser as AsyncBrowser
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from council.app import create_app
+from council.clock import FixedClock
 from council.settings import PROJECT_ROOT
+from tests import databases as dbs
 from tests.databases import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,6 +82,30 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture
+def clocked_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, FixedClock]]:
+    """The app served by uvicorn in a thread of this process, on a clock the test moves
+    (notice periods of days pass in a moment); the product has no way to move its clock."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = dbs.make_settings(database_url, tmp_path / "server-data", base_url=base)
+    clock = FixedClock()
+    config = uvicorn.Config(
+        create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="clocked-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the threaded server did not start")
+        time.sleep(0.05)
+    yield base, clock
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture
