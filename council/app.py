@@ -86,6 +86,11 @@ def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The calendar day in the council's time zone (the day a period counts)."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -106,6 +111,7 @@ def configure_templates(env: jinja2.Environment) -> None:
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
+    env.filters["localdate"] = localdate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 

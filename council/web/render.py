@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from litestar import MediaType, Request
@@ -147,3 +147,24 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
+
+
+async def in_place(
+    request: Request,
+    action: Callable[[], Awaitable[str | None]],
+    *,
+    template: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    form: str,
+    success: str,
+    notice: str,
+) -> Template | Redirect:
+    """Run a form's ``action``: on success, redirect (to what it returns, or ``success``) with
+    the notice; refused, the page again with the message beside the form named ``form``."""
+    try:
+        target = await action()
+    except FormInvalid as exc:
+        shown = await context()
+        shown["form"] = form
+        return form_page(request, template, exc, shown)
+    return redirect(target or success, notice)
