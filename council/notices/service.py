@@ -216,6 +216,7 @@ class ObjectionView:
     objection: Objection
     public_name: str
     overdue: bool
+    due_day: dt.date  # the last local day for the answer
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class NoticeView:
 
 
 async def objections_of(
-    db: AsyncSession, notice_ids: Sequence[UUID], now: dt.datetime
+    db: AsyncSession, notice_ids: Sequence[UUID], now: dt.datetime, timezone: str
 ) -> dict[UUID, list[ObjectionView]]:
     found: dict[UUID, list[ObjectionView]] = {}
     if not notice_ids:
@@ -247,7 +248,9 @@ async def objections_of(
     )
     for o in rows.scalars():
         overdue = o.answered_at is None and now >= o.due_at
-        found.setdefault(o.notice_id, []).append(ObjectionView(o, mask(o.name), overdue))
+        last_day = periods.local_day(o.due_at - dt.timedelta(microseconds=1), timezone)
+        view = ObjectionView(o, mask(o.name), overdue, last_day)
+        found.setdefault(o.notice_id, []).append(view)
     return found
 
 
@@ -263,7 +266,7 @@ async def view(
         notice=notice,
         period=period,
         days_left=period.days_left(now, council.timezone) if period else 0,
-        objections=(await objections_of(db, [notice.id], now)).get(notice.id, []),
+        objections=(await objections_of(db, [notice.id], now, council.timezone)).get(notice.id, []),
         files=(await files.for_parents(db, FILES, [notice.id])).get(notice.id, []),
         subject=await subject_of(db, council, notice),
         corrects=corrects if corrects and visible(actor, corrects) else None,

@@ -90,7 +90,14 @@ def clocked_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Fix
     (notice periods of days pass in a moment); the product has no way to move its clock."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = dbs.make_settings(database_url, tmp_path / "server-data", base_url=base)
+    # Sessions outlast the weeks the test skips; their timeouts are tested elsewhere (S30).
+    settings = dbs.make_settings(
+        database_url,
+        tmp_path / "server-data",
+        base_url=base,
+        session_idle_minutes=60 * 24 * 90,
+        session_absolute_hours=24 * 90,
+    )
     clock = FixedClock()
     config = uvicorn.Config(
         create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning"
