@@ -121,6 +121,7 @@ async def test_a_major_matter_through_all_seven_stages_with_the_clock_moved(
     await expect(desk.locator("#e-stage")).to_contain_text(
         "到会 7 人，不足全体党员 11 人的三分之二"
     )
+    await _shot(desk, "spine-timeline-refused-1280")
     await _review(desk, "11", "8", "6")
     await _finish(desk, "审议", "决议")
 
