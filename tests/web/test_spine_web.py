@@ -17,6 +17,7 @@ from council.notices.models import Notice, Objection
 from council.notices.periods import NoticeKind, NoticeStatus
 from council.workflows.models import Workflow
 from council.workflows.workflow import Stage
+from tests.conventions_support import demo_convention
 from tests.support import audit_actions, client_for, post_form, sign_in, text_of
 
 HTML = "text/html; charset=utf-8"
@@ -179,3 +180,38 @@ async def test_R1_only_the_facilitator_moves_stages_and_only_supervisors_sign_of
         shown = text_of((await public.get(f"{base}/timeline")).text)
         assert "请附检测报告编号。" in shown
     assert len(await audit_actions(db, "supervision.opinion")) == opinions + 1
+
+
+async def test_a_notice_discloses_a_convention_in_force_outside_the_workflow(
+    app: Litestar, db: AsyncSession
+) -> None:
+    convention = await demo_convention(db)
+    async with client_for(app) as facilitator:
+        await sign_in(facilitator, "zhuchi")
+        form = await facilitator.get(f"/c/zhonglou/notices/new?subject=convention:{convention}")
+        assert f'value="convention:{convention}" selected' in form.text
+        drafted = await post_form(
+            facilitator,
+            "/c/zhonglou/notices/new",
+            {
+                "kind": "convention",
+                "subject": f"convention:{convention}",
+                "title": "商户公约公示",
+                "body": "公约已表决通过，现予公示。",
+                "period_days": "10",
+            },
+        )
+        assert drafted.status_code == 303, drafted.text
+        notice = drafted.headers["location"].split("?")[0]
+        assert (await post_form(facilitator, f"{notice}/publish")).status_code == 303
+        short = await post_form(
+            facilitator,
+            "/c/zhonglou/notices/new",
+            {"kind": "general", "title": "太短的公示", "body": "正文", "period_days": "5"},
+        )
+    assert short.status_code == 422
+    assert _field_error(short.text, "period_days") == "公示期不得少于本议事会规定的 7 天"
+    async with client_for(app) as public:
+        shown = (await public.get(notice)).text
+    assert f'href="/c/zhonglou/conventions/{convention}"' in shown
+    assert "还剩 10 天" in text_of(shown)
