@@ -73,7 +73,7 @@ def load_demo(settings: Settings) -> None:
     async def load() -> None:
         config = alchemy_config(settings)
         async with config.get_session() as db:
-            await loader.load(db, FixedClock().now())
+            await loader.load(db, FixedClock().now(), hashing=settings.password_hashing)
             await db.commit()
         await config.get_engine().dispose()
 

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from argon2.profiles import CHEAPEST
 
 from council.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The suite hashes and verifies thousands of passwords: at the cheapest valid argon2id cost.
+PASSWORD_HASHING = CHEAPEST
 
 
 def run_async(fn: Callable[[], Any]) -> Any:
@@ -146,6 +149,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "base_url": "http://testserver.local",
         "demo": True,
         "db_pool": False,
+        "password_hashing": PASSWORD_HASHING,
     }
     values.update(overrides)
     return Settings(**values)

@@ -20,6 +20,7 @@ from council.demo.data import DEMO_PASSWORD
 from council.files.models import StoredFile
 from council.issues.models import Issue, IssueCosign
 from council.issues.workflow import IssueStatus
+from tests.databases import PASSWORD_HASHING
 from tests.support import Client, csrf_token, sign_in
 
 SLUG = "zhonglou"
@@ -110,7 +111,7 @@ async def other_council(db: AsyncSession) -> Council:
     """A second council with its own facilitator (waidi) and resident (waiju)."""
     admin = await db.scalar(sa.select(Person).where(Person.login == "admin"))
     assert admin is not None
-    password = hash_password(DEMO_PASSWORD)
+    password = hash_password(DEMO_PASSWORD, PASSWORD_HASHING)
     for login, name in (("waidi", "外地主持人"), ("waiju", "外地居民")):
         db.add(Person(login=login, display_name=name, phone="13900000000", password_hash=password))
     await db.flush()

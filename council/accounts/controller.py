@@ -134,7 +134,7 @@ class AccountController(Controller):
         state = request.app.state
         try:
             form = parse_form(SignUpForm, data)
-            person = await service.sign_up(db_session, form)
+            person = await service.sign_up(db_session, form, state.settings.password_hashing)
         except FormInvalid as exc:
             return form_page(request, "accounts/signup.html", exc)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
@@ -209,7 +209,7 @@ class AccountController(Controller):
         person = await current_person(db_session, actor)
         try:
             form = parse_form(ChangePasswordForm, data)
-            await service.change_password(db_session, person, form)
+            await service.change_password(db_session, person, form, state.settings.password_hashing)
         except FormInvalid as exc:
             return form_page(request, "accounts/password.html", exc)
         # Every other browser is signed out; this one gets a fresh session.

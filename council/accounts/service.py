@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
+from argon2.profiles import Parameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts import throttle
 from council.accounts.models import Person, WebSession
-from council.accounts.passwords import hash_password, needs_rehash, problem, verify_password
+from council.accounts.passwords import (
+    RECOMMENDED,
+    hash_password,
+    needs_rehash,
+    problem,
+    verify_password,
+)
 from council.accounts.schemas import ChangePasswordForm, SignInForm, SignUpForm
 from council.audit import service as audit
 from council.councils.models import ClaimStatus, Membership
@@ -33,7 +40,7 @@ def normalise_login(login: str) -> str:
     return login.strip().lower()
 
 
-async def sign_up(db: AsyncSession, form: SignUpForm) -> Person:
+async def sign_up(db: AsyncSession, form: SignUpForm, hashing: Parameters = RECOMMENDED) -> Person:
     login = normalise_login(form.login)
     errors: dict[str, str] = {}
     if form.password != form.password_again:
@@ -49,7 +56,7 @@ async def sign_up(db: AsyncSession, form: SignUpForm) -> Person:
         login=login,
         display_name=form.display_name,
         phone=form.phone,
-        password_hash=hash_password(form.password),
+        password_hash=hash_password(form.password, hashing),
     )
     db.add(person)
     await db.flush()
@@ -85,18 +92,21 @@ async def authenticate(
     ):
         raise Throttled(_("该账号登录失败次数过多，请一小时后再试"))
     person = await db.scalar(sa.select(Person).where(Person.login == login))
-    ok = verify_password(person.password_hash if person else None, form.password)
+    hashing = settings.password_hashing
+    ok = verify_password(person.password_hash if person else None, form.password, hashing)
     if not ok or person is None or person.disabled_at is not None:
         await throttle.hit(db, account_key, attempt.now)
         raise FormInvalid({"password": _("账号或密码不正确")}, {"login": form.login})
-    if needs_rehash(person.password_hash):
-        person.password_hash = hash_password(form.password)
+    if needs_rehash(person.password_hash, hashing):
+        person.password_hash = hash_password(form.password, hashing)
     return person
 
 
-async def change_password(db: AsyncSession, person: Person, form: ChangePasswordForm) -> None:
+async def change_password(
+    db: AsyncSession, person: Person, form: ChangePasswordForm, hashing: Parameters = RECOMMENDED
+) -> None:
     errors: dict[str, str] = {}
-    if not verify_password(person.password_hash, form.current_password):
+    if not verify_password(person.password_hash, form.current_password, hashing):
         errors["current_password"] = _("当前密码不正确")
     if form.new_password != form.new_password_again:
         errors["new_password_again"] = _("两次输入的密码不一致")
@@ -104,7 +114,7 @@ async def change_password(db: AsyncSession, person: Person, form: ChangePassword
         errors["new_password"] = reason
     if errors:
         raise FormInvalid(errors)
-    person.password_hash = hash_password(form.new_password)
+    person.password_hash = hash_password(form.new_password, hashing)
     await audit.record(
         db,
         council_id=None,

@@ -48,7 +48,7 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
             "-m",
             "uvicorn",
             "--factory",
-            "council.app:create_app",
+            "tests.browser.server:create_test_app",
             "--host",
             "127.0.0.1",
             "--port",
