@@ -1,12 +1,16 @@
 """Fixtures: every database test runs once on SQLite and once on PostgreSQL.
 
-Each engine gets a template database per session (migrated to head, then the 钟楼烟火 demo
-loaded through the services); each test gets its own copy of that template.
+Each engine gets a template database per run (migrated to head, then the 钟楼烟火 demo loaded
+through the services), shared by every pytest-xdist worker; each test gets its own copy of
+that template (tests/databases.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.app import create_app
 from council.clock import FixedClock
+from council.files.storage import storage_for
 from council.settings import Settings
 from tests import databases as dbs
 from tests.support import client_for
@@ -25,8 +30,12 @@ ENGINES = ("sqlite", "postgresql")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Cases marked ``postgresql_only`` are not run on SQLite at all: not applicable there,
-    which is neither a pass nor a skip."""
+    """Every test under tests/browser is marked ``browser``. Cases marked
+    ``postgresql_only`` are not run on SQLite at all: not applicable there, which is neither a
+    pass nor a skip."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
     dropped = [
         item
         for item in items
@@ -39,10 +48,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in dropped]
 
 
+RUN = pytest.StashKey[dbs.SharedRun]()
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The process that begins the run (pytest-xdist's controller, or the only process)
+    # owns what its workers share, and removes it at the end.
+    if not hasattr(config, "workerinput"):
+        config.stash[RUN] = dbs.SharedRun.begin()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN in config.stash:
+        config.stash[RUN].finish()
+
+
 @pytest.fixture(scope="session")
-def postgres_admin_url() -> Iterator[str | None]:
-    with dbs.postgres_server() as url:
-        yield url
+def shared_run() -> dbs.SharedRun:
+    return dbs.SharedRun.current()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(shared_run: dbs.SharedRun) -> str | None:
+    return shared_run.postgres_url()
 
 
 def _require_postgres(url: str | None) -> str:
@@ -85,44 +114,70 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def template_database(
-    engine_name: str, postgres_admin_url: str | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated database holding the demo council, copied for each test."""
-    root = tmp_path_factory.mktemp(f"template-{engine_name}")
-    if engine_name == "sqlite":
-        path = root / "template.db"
-        settings = dbs.make_settings(f"sqlite:///{path}", root)
-        migrate(settings)
-        load_demo(settings)
-        yield str(path)
-        return
-    admin = _require_postgres(postgres_admin_url)
-    name = dbs.unique_name("council_tpl")
-    url = dbs.pg_create(admin, name)
-    settings = dbs.make_settings(url, root)
+def _sqlite_template(path: Path) -> str:
+    settings = dbs.make_settings(f"sqlite:///{path}", path.parent / "template-data")
     migrate(settings)
     load_demo(settings)
-    yield name
-    dbs.pg_drop(admin, name)
+    # Out of WAL mode, the template is one self-contained file to copy; the app's connections
+    # put each copy back in WAL mode as they open it.
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
+    return str(path)
+
+
+def _postgres_template(admin: str, data_dir: Path) -> str:
+    name = dbs.unique_name("council_tpl")
+    settings = dbs.make_settings(dbs.pg_create(admin, name), data_dir)
+    try:
+        migrate(settings)
+        load_demo(settings)
+    except BaseException:
+        dbs.pg_drop(admin, name)
+        raise
+    return name
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    engine_name: str, shared_run: dbs.SharedRun, request: pytest.FixtureRequest
+) -> str:
+    """A migrated database holding the demo council, made once per run (shared by every
+    worker) and copied for each test: a file path on SQLite, a database name on PostgreSQL."""
+    if engine_name == "sqlite":
+        return shared_run.template(
+            engine_name, lambda: _sqlite_template(shared_run.root / "template.db")
+        )
+    # Asked for here, not as a parameter: a run of SQLite cases alone starts no PostgreSQL.
+    admin = _require_postgres(request.getfixturevalue("postgres_admin_url"))
+    data_dir = shared_run.root / "template-data"
+    return shared_run.template(engine_name, lambda: _postgres_template(admin, data_dir))
+
+
+@pytest.fixture(scope="session")
+def worker_database(
+    engine_name: str,
+    template_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[dbs.SqliteCopy | dbs.PostgresCopy]:
+    """This process's database for ``engine_name``: the same URL for every test of the run,
+    so that one app serves them all (see ``app``), refreshed from the template per test."""
+    copy: dbs.SqliteCopy | dbs.PostgresCopy
+    if engine_name == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "council.db"
+        copy = dbs.SqliteCopy(Path(template_database), path)
+    else:
+        admin = _require_postgres(request.getfixturevalue("postgres_admin_url"))
+        copy = dbs.PostgresCopy(admin, template_database, dbs.unique_name("council_test"))
+    yield copy
+    copy.drop()
 
 
 @pytest.fixture
-def database_url(
-    engine_name: str, template_database: str, postgres_admin_url: str | None, tmp_path: Path
-) -> Iterator[str]:
-    if engine_name == "sqlite":
-        path = tmp_path / "council.db"
-        # The backup API copies what is still in the template's WAL file too.
-        with sqlite3.connect(template_database) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        yield f"sqlite:///{path}"
-        return
-    admin = _require_postgres(postgres_admin_url)
-    name = dbs.unique_name("council_test")
-    yield dbs.pg_create(admin, name, template=template_database)
-    dbs.pg_drop(admin, name)
+def database_url(worker_database: dbs.SqliteCopy | dbs.PostgresCopy) -> str:
+    """A fresh copy of the demo database for this test."""
+    worker_database.refresh()
+    return worker_database.url
 
 
 @pytest.fixture
@@ -130,14 +185,45 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="session")
+def data_dirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return dbs.make_settings(database_url, tmp_path / "data")
+def settings(database_url: str, engine_name: str, data_dirs: Path) -> Settings:
+    """Settings on this test's database, with an empty data directory. Both keep their
+    location from test to test so that one app serves every test that takes them as given."""
+    data_dir = data_dirs / engine_name
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return dbs.make_settings(database_url, data_dir)
+
+
+# Built apps by their settings, in this process. Building one costs ~0.2 s (Litestar checks
+# every route handler's signature), as much as many a test takes to run.
+_apps: OrderedDict[str, Litestar] = OrderedDict()
+_APPS_KEPT = 4
+
+
+def _app_for(settings: Settings) -> Litestar:
+    key = repr(settings)
+    if key not in _apps:
+        _apps[key] = create_app(settings)
+        if len(_apps) > _APPS_KEPT:
+            _apps.popitem(last=False)
+    _apps.move_to_end(key)
+    return _apps[key]
 
 
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
-    application = create_app(settings, clock=clock)
+    """The app on this test's database and clock. One app serves every test with the same
+    settings (the database under its URL is a fresh copy each time); what a test may change
+    in its state (clock, settings, file storage) is put back here."""
+    application = _app_for(settings)
+    application.state.settings = settings
+    application.state.clock = clock
+    application.state.storage = storage_for(settings)
     yield application
     await application.state.alchemy.get_engine().dispose()
 
