@@ -21,7 +21,7 @@ from council.files.models import StoredFile
 from council.issues.models import Issue, IssueCosign
 from council.issues.workflow import IssueStatus
 from tests.databases import PASSWORD_HASHING
-from tests.support import Client, csrf_token, sign_in
+from tests.support import Client, csrf_token, sign_in_directly
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}/issues"
@@ -54,13 +54,13 @@ def issue_id_from(response: Response) -> UUID:
 
 async def submit_as(client: Client, login: str, title: str, **kw: Any) -> UUID:
     client.cookies.clear()
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     return issue_id_from(await submit(client, title, **kw))
 
 
 async def act(client: Client, login: str, issue_id: UUID, path: str, **data: Any) -> Response:
     client.cookies.clear()
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     return await client.post(
         f"{BASE}/{issue_id}/{path}",
         data={"_csrf_token": await csrf_token(client), **data},
