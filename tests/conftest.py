@@ -8,6 +8,7 @@ that template (tests/databases.py).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 from collections import OrderedDict
@@ -157,14 +158,16 @@ def template_database(
 def worker_database(
     engine_name: str,
     template_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    shared_run: dbs.SharedRun,
     request: pytest.FixtureRequest,
 ) -> Iterator[dbs.SqliteCopy | dbs.PostgresCopy]:
     """This process's database for ``engine_name``: the same URL for every test of the run,
     so that one app serves them all (see ``app``), refreshed from the template per test."""
     copy: dbs.SqliteCopy | dbs.PostgresCopy
     if engine_name == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "council.db"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        path = shared_run.root / f"sqlite-{worker}" / "council.db"
+        path.parent.mkdir(exist_ok=True)
         copy = dbs.SqliteCopy(Path(template_database), path)
     else:
         admin = _require_postgres(request.getfixturevalue("postgres_admin_url"))
