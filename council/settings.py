@@ -42,7 +42,7 @@ class Settings:
     uploads_per_person_hour: int = 20
     votes_per_person_hour: int = 100
     max_request_body: int = 10 * 1024 * 1024
-    # Tests turn pooling off: their HTTP client runs the app on another event loop.
+    # Off where the database is replaced under a running server (the browser tests' server).
     db_pool: bool = True
     # "" or "local": files under data_dir/files; other stores by name once implemented.
     file_storage: str = ""

@@ -25,7 +25,7 @@ from council.clock import FixedClock
 from council.files.storage import storage_for
 from council.settings import Settings
 from tests import databases as dbs
-from tests.support import client_for
+from tests.support import client_for, on_app_loop, stop_app_loop
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -61,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_app_loop()
     if RUN in config.stash:
         config.stash[RUN].finish()
 
@@ -228,7 +229,8 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     application.state.clock = clock
     application.state.storage = storage_for(settings)
     yield application
-    await application.state.alchemy.get_engine().dispose()
+    # The app's pooled connections belong to the loop its clients run it on.
+    on_app_loop(application.state.alchemy.get_engine().dispose)
 
 
 @pytest.fixture

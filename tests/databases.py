@@ -173,7 +173,6 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "allowed_hosts": ("testserver.local", "testserver", "127.0.0.1", "localhost"),
         "base_url": "http://testserver.local",
         "demo": True,
-        "db_pool": False,
         "password_hashing": PASSWORD_HASHING,
     }
     values.update(overrides)
