@@ -28,6 +28,8 @@ from tests import databases as dbs
 from tests.support import client_for, on_app_loop, stop_app_loop
 
 ENGINES = ("sqlite", "postgresql")
+BROWSER_TESTS = Path(__file__).parent / "browser"
+RUN = pytest.StashKey[dbs.SharedRun]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -47,10 +49,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
-
-
-RUN = pytest.StashKey[dbs.SharedRun]()
-BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -223,7 +221,9 @@ def _app_for(settings: Settings) -> Litestar:
 async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     """The app on this test's database and clock. One app serves every test with the same
     settings (the database under its URL is a fresh copy each time); what a test may change
-    in its state (clock, settings, file storage) is put back here."""
+    in its state (clock, settings, file storage) is put back here. Its clients run it on the
+    process's app loop (tests/support.py): outside a request, use ``db``, or ``on_app_loop``
+    for the app's own engine."""
     application = _app_for(settings)
     application.state.settings = settings
     application.state.clock = clock
