@@ -137,20 +137,43 @@ def _postgres_template(admin: str, data_dir: Path) -> str:
     return name
 
 
+def _template(
+    engine_name: str, shared_run: dbs.SharedRun, request: pytest.FixtureRequest, wait: bool = True
+) -> str | None:
+    if engine_name == "sqlite":
+        path = shared_run.root / "template.db"
+        return shared_run.template(engine_name, lambda: _sqlite_template(path), wait)
+    # Asked for here, not as a parameter: a run of SQLite cases alone starts no PostgreSQL.
+    url = request.getfixturevalue("postgres_admin_url")
+    if url is None and not wait:
+        return None
+    admin = _require_postgres(url)
+    data_dir = shared_run.root / "template-data"
+    return shared_run.template(engine_name, lambda: _postgres_template(admin, data_dir), wait)
+
+
+def _engines_used(session: pytest.Session) -> set[str]:
+    return {
+        str(item.callspec.params["engine_name"])
+        for item in session.items
+        if "engine_name" in getattr(getattr(item, "callspec", None), "params", {})
+    }
+
+
 @pytest.fixture(scope="session")
 def template_database(
     engine_name: str, shared_run: dbs.SharedRun, request: pytest.FixtureRequest
 ) -> str:
     """A migrated database holding the demo council, made once per run (shared by every
-    worker) and copied for each test: a file path on SQLite, a database name on PostgreSQL."""
-    if engine_name == "sqlite":
-        return shared_run.template(
-            engine_name, lambda: _sqlite_template(shared_run.root / "template.db")
-        )
-    # Asked for here, not as a parameter: a run of SQLite cases alone starts no PostgreSQL.
-    admin = _require_postgres(request.getfixturevalue("postgres_admin_url"))
-    data_dir = shared_run.root / "template-data"
-    return shared_run.template(engine_name, lambda: _postgres_template(admin, data_dir))
+    worker) and copied for each test: a file path on SQLite, a database name on PostgreSQL.
+
+    A worker first builds any other template the run needs that no process is building yet:
+    with two workers, both templates are built at once instead of one after the other."""
+    for other in _engines_used(request.session) - {engine_name}:
+        _template(other, shared_run, request, wait=False)
+    found = _template(engine_name, shared_run, request)
+    assert found is not None
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -199,10 +199,15 @@ class SharedRun:
         return cls(Path(os.environ[RUN_DIR_VARIABLE]))
 
     @contextlib.contextmanager
-    def _once(self, name: str) -> Iterator[Path]:
-        """Hold the run-wide lock on ``name`` and yield the file that records it."""
+    def _once(self, name: str, wait: bool = True) -> Iterator[Path | None]:
+        """Hold the run-wide lock on ``name`` and yield the file that records it; None
+        without waiting when another process holds the lock and ``wait`` is false."""
         with (self.root / f"{name}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield None
+                return
             yield self.root / name
 
     def postgres_url(self) -> str | None:
@@ -211,6 +216,7 @@ class SharedRun:
         if given:
             return given
         with self._once("postgres.json") as record:
+            assert record is not None
             if not record.exists():
                 cluster = start_cluster()
                 found = {"url": cluster.url, "root": str(cluster.root)} if cluster else None
@@ -218,9 +224,12 @@ class SharedRun:
             found = json.loads(record.read_text())
         return found["url"] if found else None
 
-    def template(self, engine_name: str, build: Callable[[], str]) -> str:
-        """The run's template database for ``engine_name`` (a path or a name), built once."""
-        with self._once(f"template-{engine_name}") as record:
+    def template(self, engine_name: str, build: Callable[[], str], wait: bool = True) -> str | None:
+        """The run's template database for ``engine_name`` (a path or a name), built once;
+        None without waiting when another process is building it and ``wait`` is false."""
+        with self._once(f"template-{engine_name}", wait) as record:
+            if record is None:
+                return None
             if not record.exists():
                 record.write_text(build())
             return record.read_text()
