@@ -133,6 +133,12 @@ class _SharedBrowser:
             )
         return self.playwright
 
+    def close_contexts(self) -> None:
+        """What a test left open (a failed test skips its own closing) ends with it: no page
+        of one test keeps polling the server through the next."""
+        for context in self.browser.contexts if self.browser else ():
+            context.close()
+
     def close(self) -> None:
         if self.browser is not None:
             self.browser.close()
@@ -148,6 +154,7 @@ _shared = _SharedBrowser()
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     yield  # the test's own fixtures (its contexts) are closed first
+    _shared.close_contexts()
     if nextitem is None or "playwright_instance" not in getattr(nextitem, "fixturenames", ()):
         _shared.close()
 
