@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -103,12 +104,17 @@ def configure_templates(env: jinja2.Environment) -> None:
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
+@functools.cache
+def _template_engine() -> Jinja:
+    """One Jinja environment per process: every app built here (the test suite builds many)
+    shares its compiled templates instead of compiling them again."""
+    engine = Jinja(directory=TEMPLATE_DIR)
+    configure_templates(engine.engine)
+    return engine
+
+
 def _template_config() -> TemplateConfig[Jinja]:
-    return TemplateConfig(
-        directory=TEMPLATE_DIR,
-        engine=Jinja,
-        engine_callback=lambda engine: configure_templates(engine.engine),
-    )
+    return TemplateConfig(instance=_template_engine())
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:

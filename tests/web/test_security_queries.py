@@ -13,7 +13,7 @@ from httpx import Response
 from litestar import Litestar
 
 from tests.intake import BASE, move, submit_as
-from tests.support import Client, client_for, sign_in, text_of
+from tests.support import Client, client_for, sign_in_directly, text_of
 
 HOSTILE = [
     "id;DROP TABLE person",
@@ -123,7 +123,7 @@ async def test_S24_facilitator_queue_ignores_hostile_sort_and_filters(app: Lites
     """The queue's sort, status, kind and category come from allowlists: the default order."""
     async with client_for(app) as client:
         await _hidden_and_public(client)
-        await sign_in(client, "zhuchi")
+        await sign_in_directly(client, "zhuchi")
         default = await client.get(f"{BASE}/queue")
         expected = numbers(default.text)
         assert HIDDEN_TITLE in default.text and len(expected) > 1
