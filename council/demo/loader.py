@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from argon2.profiles import Parameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
-from council.accounts.passwords import hash_password
+from council.accounts.passwords import RECOMMENDED, hash_password
 from council.councils import service as councils
 from council.councils.models import Constituency, Council, Role, Shop
 from council.councils.permissions import Actor
@@ -37,10 +38,16 @@ async def is_empty(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(sa.func.count(Council.id))) == 0
 
 
-async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = None) -> Council:
-    """``storage`` receives the demo issues' photos; without one they have none."""
+async def load(
+    db: AsyncSession,
+    now: dt.datetime,
+    storage: Storage | None = None,
+    hashing: Parameters = RECOMMENDED,
+) -> Council:
+    """``storage`` receives the demo issues' photos; without one they have none. ``hashing``
+    is the argon2 cost of the demo accounts' password (Settings.password_hashing)."""
     # One salted hash serves every demo account: they share the printed demo password.
-    password_hash = hash_password(data.DEMO_PASSWORD)
+    password_hash = hash_password(data.DEMO_PASSWORD, hashing)
     people: dict[str, Person] = {}
 
     def person(login: str, name: str, phone: str, *, admin: bool = False) -> Person:
