@@ -19,7 +19,9 @@ async def _load_demo_if_empty(app: Litestar) -> bool:
     async with config.get_session() as db:
         if not await loader.is_empty(db):
             return False
-        await loader.load(db, app.state.clock.now(), app.state.storage)
+        await loader.load(
+            db, app.state.clock.now(), app.state.storage, app.state.settings.password_hashing
+        )
         await db.commit()
     await config.get_engine().dispose()
     return True

@@ -63,7 +63,9 @@ def import_models() -> None:
     from council.councils import models as _councils  # noqa: F401
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401
+    from council.notices import models as _notices  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
+    from council.workflows import models as _workflows  # noqa: F401
     from council.workorders import models as _workorders  # noqa: F401
 
 

@@ -17,6 +17,8 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.consultations.models import Matter
+from council.notices.models import Notice
 from council.workorders.models import Department, WorkOrder
 from council.workorders.workflow import OrderStatus
 from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
@@ -25,6 +27,8 @@ from tests.images import jpeg_with_gps
 from tests.intake import submit as submit_issue
 from tests.support import Client, client_for, csrf_token, post_form, sign_in
 from tests.voting_support import draft, opened
+
+SUBSIDY = "油烟净化器安装补贴（以奖代补）"  # the demo's major matter in 决议公开
 
 # Who walks: one person per kind of role in the demo council.
 ROLES: dict[str, str | None] = {
@@ -307,6 +311,13 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         )
         assert response.status_code == 303, response.text
         await create(facilitator, "草拟中的公约")
+        # 四议两公开一监督: a matter just marked major, and a notice still in draft.
+        response = await post_form(facilitator, f"{matter}/workflow")
+        assert response.status_code == 303, response.text
+        notice = {"title": "外摆时间调整公告", "body": "外摆最晚到 22 点。", "kind": "general"}
+        response = await post_form(facilitator, "/c/zhonglou/notices/new", notice)
+        assert response.status_code == 303, response.text
+    await _spine_in_progress(app, db)
     await opened(app)
     await db.rollback()  # a fresh snapshot: see what the app committed
     await open_for_comment(app, db, now)
@@ -365,6 +376,28 @@ async def _stage_orders(app: Litestar, db: AsyncSession) -> None:
         reply = {"_csrf_token": await csrf_token(liaison), "reply": "已到场疏导"}
         response = await liaison.post(f"{order}/reply", data=reply, files=[("_", (None, ""))])
         assert response.status_code == 303, response.text
+
+
+async def _spine_in_progress(app: Litestar, db: AsyncSession) -> None:
+    """The purifier subsidy's notice with an objection waiting for its answer, and a
+    supervisor's request to reopen a stage waiting for the facilitator's."""
+    subsidy = await db.scalar(sa.select(Matter.id).where(Matter.title == SUBSIDY))
+    notice = await db.scalar(
+        sa.select(Notice.id).where(Notice.subject_id == subsidy, Notice.status == "published")
+    )
+    await db.rollback()
+    async with client_for(app) as visitor:
+        objection = {
+            "name": "路过的居民",
+            "contact": "13700000000",
+            "body": "补贴名单请附检测报告。",
+        }
+        url = f"/c/zhonglou/notices/{notice}/objections"
+        assert (await post_form(visitor, url, objection)).status_code == 303
+    async with signed_in(app, "jiandu") as supervisor:
+        reopen = {"stage": "review", "body": "审议到会人数请与签到表核对。"}
+        url = f"/c/zhonglou/matters/{subsidy}/workflow/reopen"
+        assert (await post_form(supervisor, url, reopen)).status_code == 303
 
 
 async def submit(

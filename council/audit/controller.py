@@ -97,6 +97,22 @@ ACTION_LABELS = {
     "order.closed": N_("工单结案"),
     "order.rated": N_("工单评价"),
     "whistle.summoned": N_("吹哨召集职能部门"),
+    "matter.issue_linked": N_("议题关联来源诉求"),
+    "workflow.started": N_("列为重大事项"),
+    "workflow.stage_changed": N_("重大事项阶段变更"),
+    "workflow.review_recorded": N_("登记党员审议记录"),
+    "workflow.ballot_drafted": N_("起草决议表决"),
+    "notice.drafted": N_("起草公示"),
+    "notice.edited": N_("修改公示草稿"),
+    "notice.published": N_("发布公示"),
+    "notice.correction_drafted": N_("起草更正公示"),
+    "notice.closed": N_("公示结束"),
+    "objection.lodged": N_("提出异议"),
+    "objection.answered": N_("答复异议"),
+    "supervision.opinion": N_("监督意见"),
+    "supervision.signoff": N_("监督员签字确认"),
+    "supervision.reopen": N_("监督员要求重新审视"),
+    "supervision.reopen_answered": N_("答复重新审视要求"),
 }
 
 

@@ -68,6 +68,13 @@ class Action(enum.StrEnum):
     HANDLE_ORDERS = "handle_orders"
     VERIFY_ORDERS = "verify_orders"
     VIEW_ORDER_WORK = "view_order_work"
+    # 四议两公开一监督, notices (公示) and objections (异议)
+    MANAGE_WORKFLOWS = "manage_workflows"
+    MANAGE_NOTICES = "manage_notices"
+    VIEW_NOTICE_DRAFTS = "view_notice_drafts"
+    LODGE_OBJECTION = "lodge_objection"
+    VIEW_SUPERVISION = "view_supervision"
+    SUPERVISE = "supervise"
 
 
 class Visibility(enum.StrEnum):
@@ -151,7 +158,21 @@ POLICY: Mapping[Action, frozenset[str]] = {
     Action.HANDLE_ORDERS: frozenset({LIAISON}),
     Action.VERIFY_ORDERS: frozenset({Role.FACILITATOR}),
     Action.VIEW_ORDER_WORK: frozenset({Role.FACILITATOR, Role.SUPERVISOR, LIAISON}),
+    # The facilitator moves a major matter through its stages and publishes its notices.
+    Action.MANAGE_WORKFLOWS: frozenset({Role.FACILITATOR}),
+    Action.MANAGE_NOTICES: frozenset({Role.FACILITATOR}),
+    Action.VIEW_NOTICE_DRAFTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Anyone, with or without an account, may object to a notice in its period.
+    Action.LODGE_OBJECTION: frozenset({EVERYONE}),
+    # Opinions not marked public, reopen requests and the queue of what waits.
+    Action.VIEW_SUPERVISION: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Opinions, sign-off and reopen requests (一监督): the supervisor's own word.
+    Action.SUPERVISE: frozenset({Role.SUPERVISOR}),
 }
+
+# Actions that are a person's testimony in a role, not administration: the administrator,
+# who may do everything else, does not sign as a supervisor without being one.
+IN_PERSON: frozenset[Action] = frozenset({Action.SUPERVISE})
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})
 
@@ -208,6 +229,8 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
         return True
     if not actor.signed_in:
         return False
+    if action in IN_PERSON:
+        return bool(actor.roles_in(council_id) & allowed)
     if actor.is_admin or SIGNED_IN in allowed:
         return True
     if LIAISON in allowed and actor.departments_in(council_id):

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.consultations import links
 from council.councils import service as councils
 from council.councils.models import Council, Shop
 from council.councils.permissions import Action, Actor, can
@@ -18,6 +19,7 @@ from council.errors import FormInvalid
 from council.files import service as files
 from council.files.images import MAX_FILE_BYTES, MAX_FILES, ImageRejected
 from council.forms import parse_form
+from council.i18n import _
 from council.issues import service, workflow
 from council.issues.models import Issue
 from council.issues.schemas import (
@@ -54,11 +56,14 @@ async def _council(db: AsyncSession, actor: Actor, slug: str) -> Council:
 async def _new_context(db: AsyncSession, actor: Actor, council: Council) -> dict[str, Any]:
     settings = await service.intake_settings(db, council.id)
     shops = await service.my_shops(db, council.id, actor.person_id)
+    options = [(s.number, f"{s.number} 号 {s.name}") for s in shops]
+    if await service.holds_party_seat(db, council.id, actor.person_id):
+        options.append((service.PARTY, _("社区党组织（以党组织名义提议重大事项）")))
     return {
         "council": council,
         "category_options": [(c, c) for c in settings.category_list],
-        "shop_options": [(s.number, f"{s.number} 号 {s.name}") for s in shops],
-        "shops": shops,
+        "shop_options": options,
+        "may_propose": bool(options),
         "max_files": MAX_FILES,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "values": {},
@@ -376,6 +381,7 @@ async def detail_context(
     cosigned = await service.has_cosigned(db, issue, actor.person_id)
     can_triage = can(actor, Action.TRIAGE_ISSUES, council.id)
     return {
+        "matters": await links.matters_of(db, issue),
         "council": council,
         "issue": issue,
         "status_label": workflow.label(issue.status),

@@ -17,7 +17,10 @@ from council.accounts.names import mask
 from council.audit import service as audit
 from council.councils.models import (
     ClaimStatus,
+    Constituency,
+    ConstituencyKind,
     Council,
+    Membership,
     Role,
     Shop,
     ShopRepresentative,
@@ -195,6 +198,8 @@ def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
     if issue.kind is IssueKind.PROPOSAL and shop is not None:
         return _("商户 %(number)s 号 %(name)s", number=shop.number, name=shop.name)
     name = person.display_name if person else _("（已注销）")
+    if issue.party:
+        return _("社区党组织 %(name)s", name=name)
     prefix = _(ROLE_PREFIX.get(issue.submitter_role, "居民"))
     return f"{prefix} {mask(name) if issue.masked else name}"
 
@@ -331,6 +336,30 @@ async def has_cosigned(db: AsyncSession, issue: Issue, person_id: UUID | None) -
     return found is not None
 
 
+PARTY = "party"  # the shop field's value for a 提议 in the community party organisation's name
+
+
+async def holds_party_seat(db: AsyncSession, council_id: UUID, person_id: UUID | None) -> bool:
+    """A verified member seated for the community party organisation (社区党组织): who may
+    make a 提议 in its name (四议: 提议)."""
+    if person_id is None:
+        return False
+    return bool(
+        await db.scalar(
+            sa.select(Membership.id)
+            .join(Constituency, Constituency.id == Membership.constituency_id)
+            .where(
+                Membership.council_id == council_id,
+                Membership.person_id == person_id,
+                Membership.role == Role.MEMBER,
+                Membership.status == ClaimStatus.VERIFIED,
+                Constituency.kind == ConstituencyKind.PARTY,
+            )
+            .limit(1)
+        )
+    )
+
+
 async def my_shops(db: AsyncSession, council_id: UUID, person_id: UUID | None) -> list[Shop]:
     if person_id is None:
         return []
@@ -423,8 +452,10 @@ async def _notify(
             )
 
 
-def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind) -> Role:
+def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind, party: bool) -> Role:
     roles = actor.roles_in(council_id)
+    if party:
+        return Role.MEMBER
     if kind is IssueKind.PROPOSAL:
         return Role.MERCHANT
     for role in (Role.RESIDENT, Role.MERCHANT, Role.MEMBER):
@@ -460,7 +491,11 @@ async def submit(
     if form.category not in settings.category_list:
         errors["category"] = _("请从列表中选择类别")
     shop = None
-    if form.kind is IssueKind.PROPOSAL:
+    party = form.kind is IssueKind.PROPOSAL and form.shop_number == PARTY
+    if party:
+        if not await holds_party_seat(db, council.id, actor.person_id):
+            errors["shop_number"] = _("只有社区党组织的代表可以以党组织名义提议")
+    elif form.kind is IssueKind.PROPOSAL:
         shops = {s.number: s for s in await my_shops(db, council.id, actor.person_id)}
         shop = shops.get(form.shop_number)
         if shop is None:
@@ -479,10 +514,12 @@ async def submit(
         category=form.category,
         place=form.place,
         submitter_id=actor.person_id,
-        submitter_role=_submitter_role(actor, council.id, form.kind),
-        # A proposal is made in the shop's name (DOMAIN rule 21): never masked.
+        submitter_role=_submitter_role(actor, council.id, form.kind, party),
+        # A proposal is made in the shop's or the party organisation's name (DOMAIN rule
+        # 21): never masked.
         masked=bool(form.masked) and form.kind is IssueKind.ISSUE,
         shop_id=shop.id if shop else None,
+        party=party,
         submitted_at=now,
     )
     db.add(issue)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from litestar import MediaType, Request
@@ -92,6 +92,21 @@ NOTICES: Mapping[str, str] = {
     "liaison_added": N_("联络员已添加"),
     "liaison_ended": N_("联络员已停用"),
     "calendar_saved": N_("工作日历已更新"),
+    "issue_linked": N_("已关联来源诉求"),
+    "workflow_started": N_("已列为重大事项，按四议两公开一监督办理，从“提议”开始"),
+    "stage_moved": N_("阶段已变更"),
+    "review_recorded": N_("审议记录已登记"),
+    "notice_drafted": N_("公示草稿已保存，检查无误后发布"),
+    "notice_saved": N_("公示草稿已修改"),
+    "notice_published": N_("公示已发布，公示期从今天开始计算"),
+    "correction_drafted": N_("更正公示草稿已起草，发布后公示期重新计算"),
+    "notice_closed": N_("公示已结束"),
+    "objection_lodged": N_("异议已提交，主持人将书面答复并在本页公开答复"),
+    "objection_answered": N_("答复已公开"),
+    "opinion_filed": N_("监督意见已登记"),
+    "signed_off": N_("已签字确认"),
+    "reopen_requested": N_("已要求重新审视，等待主持人答复"),
+    "reopen_answered": N_("答复已登记"),
 }
 
 
@@ -148,3 +163,24 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
+
+
+async def in_place(
+    request: Request,
+    action: Callable[[], Awaitable[str | None]],
+    *,
+    template: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    form: str,
+    success: str,
+    notice: str,
+) -> Template | Redirect:
+    """Run a form's ``action``: on success, redirect (to what it returns, or ``success``) with
+    the notice; refused, the page again with the message beside the form named ``form``."""
+    try:
+        target = await action()
+    except FormInvalid as exc:
+        shown = await context()
+        shown["form"] = form
+        return form_page(request, template, exc, shown)
+    return redirect(target or success, notice)

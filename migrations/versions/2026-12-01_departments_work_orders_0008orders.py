@@ -19,7 +19,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '0008orders'
-down_revision = '0006conventions'
+down_revision = '0007spine'
 branch_labels = None
 depends_on = None
 

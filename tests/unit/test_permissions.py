@@ -111,6 +111,14 @@ EXPECTED: dict[Action, set[str]] = {
     Action.HANDLE_ORDERS: {"liaison", "admin"},
     Action.VERIFY_ORDERS: RUNS,
     Action.VIEW_ORDER_WORK: {"liaison", "supervisor", "facilitator", "admin"},
+    # 四议两公开一监督: the facilitator moves stages and publishes notices; anyone objects
+    Action.MANAGE_WORKFLOWS: RUNS,
+    Action.MANAGE_NOTICES: RUNS,
+    Action.VIEW_NOTICE_DRAFTS: STAFF,
+    Action.LODGE_OBJECTION: ALL,
+    Action.VIEW_SUPERVISION: STAFF,
+    # 一监督 is the supervisor's own word: not even the administrator signs in their place
+    Action.SUPERVISE: {"supervisor"},
 }
 
 
@@ -157,6 +165,15 @@ def test_probe_6_supervisors_and_facilitators_are_appointed_by_the_administrator
     by_admin_only = role in (Role.FACILITATOR, Role.SUPERVISOR)
     assert can(ACTORS["facilitator"], appointing_action(role), HERE) is not by_admin_only
     assert can(ACTORS["admin"], appointing_action(role), HERE)
+
+
+def test_R11_only_a_supervisor_of_this_council_signs_off() -> None:
+    """Sign-off and opinions are testimony: the administrator and another council's
+    supervisor may not give them here."""
+    assert can(actor(Role.SUPERVISOR), Action.SUPERVISE, HERE)
+    assert not can(actor(Role.SUPERVISOR, council=ELSEWHERE), Action.SUPERVISE, HERE)
+    assert not can(actor(admin=True), Action.SUPERVISE, HERE)
+    assert not can(actor(Role.FACILITATOR), Action.SUPERVISE, HERE)
 
 
 def test_probe_6_nobody_is_facilitator_and_supervisor_of_one_council() -> None:

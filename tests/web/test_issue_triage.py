@@ -23,7 +23,7 @@ from tests.intake import (
     status_of,
     submit_as,
 )
-from tests.support import Client, audit_actions, csrf_token, sign_in, text_of
+from tests.support import Client, audit_actions, csrf_token, sign_in_directly, text_of
 
 F = "zhuchi"  # the demo council's facilitator
 
@@ -113,7 +113,7 @@ async def test_R22_referral_is_a_work_order_and_the_issue_follows_it(
     assert await status_of(db, issue_id) is IssueStatus.REFERRED
 
     client.cookies.clear()
-    await sign_in(client, "chengguan")
+    await sign_in_directly(client, "chengguan")
     for path, data in (("accept", {}), ("reply", {"reply": "已责令三家店铺退回店内经营"})):
         response = await client.post(
             f"{order_url}/{path}",
@@ -122,7 +122,7 @@ async def test_R22_referral_is_a_work_order_and_the_issue_follows_it(
         )
         assert response.status_code == 303, response.text
     client.cookies.clear()
-    await sign_in(client, F)
+    await sign_in_directly(client, F)
     token = await csrf_token(client)
     verdict = {"_csrf_token": token, "verdict": "satisfied", "note": "复查已整改"}
     assert (await client.post(f"{order_url}/verify", data=verdict)).status_code == 303
@@ -228,7 +228,7 @@ async def test_another_councils_facilitator_sees_and_does_nothing(
     [stored] = await photos_of(db, issue_id)
     url = stored.url
     client.cookies.clear()
-    await sign_in(client, "waidi")
+    await sign_in_directly(client, "waidi")
     token = await csrf_token(client)
     gets = [
         f"{BASE}/{issue_id}",
@@ -288,7 +288,7 @@ async def test_status_change_notifies_submitter_and_cosigners(
     await move(client, F, issue_id, "triage")
     for login in ("jumin11", "jumin12"):
         client.cookies.clear()
-        await sign_in(client, login)
+        await sign_in_directly(client, login)
         page = text_of((await client.get("/me/notifications")).text)
         assert "夜间噪音扰民" in page and "受理中" in page
     db.expire_all()
@@ -304,7 +304,7 @@ async def test_status_change_notifies_submitter_and_cosigners(
 async def test_queue_filters_and_sort_use_allowlists(client: Client) -> None:
     await submit_as(client, "jumin11", "夜间噪音扰民", category="噪音")
     client.cookies.clear()
-    await sign_in(client, F)
+    await sign_in_directly(client, F)
     ok = await client.get(f"{BASE}/queue", params={"category": "噪音", "sort": "oldest"})
     assert ok.status_code == 200 and "夜间噪音扰民" in ok.text
     hostile = await client.get(
@@ -332,7 +332,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     second = await submit_as(client, "jumin12", "路灯不亮")
     accepted = await _triaged(client, "已经受理的诉求")
     client.cookies.clear()
-    await sign_in(client, F)
+    await sign_in_directly(client, F)
     token = await csrf_token(client)
     refused = await client.post(
         f"{BASE}/queue/triage",
@@ -354,7 +354,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     again = await move(client, F, first, "triage")
     assert again.status_code == 409
     client.cookies.clear()
-    await sign_in(client, "jiandu")
+    await sign_in_directly(client, "jiandu")
     supervisor = await client.post(
         f"{BASE}/queue/triage",
         data={"_csrf_token": await csrf_token(client), "issue_ids": [str(second)]},
