@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -19,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from council.accounts.controller import AccountController
+from council.accounts.counters import counters_for
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
@@ -39,6 +41,7 @@ from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
@@ -56,8 +59,12 @@ from council.web.errors import EXCEPTION_HANDLERS
 from council.web.inputs import refuse_unusable_parameters
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
+from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
 from council.workflows.controller import WorkflowController
 from council.workflows.workflow import label as stage_label
+from council.workorders.calendar import deadline_label
+from council.workorders.controller import MyOrdersController, WorkOrderController
+from council.workorders.controller_admin import StreetController
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -91,6 +98,11 @@ def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The calendar day in the council's time zone (the day a period counts)."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -111,21 +123,29 @@ def configure_templates(env: jinja2.Environment) -> None:
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
+    env.filters["deadline"] = deadline_label
+    env.filters["localdate"] = localdate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
+@functools.cache
+def _template_engine() -> Jinja:
+    """One Jinja environment per process: every app built here (the test suite builds many)
+    shares its compiled templates instead of compiling them again."""
+    engine = Jinja(directory=TEMPLATE_DIR)
+    configure_templates(engine.engine)
+    return engine
+
+
 def _template_config() -> TemplateConfig[Jinja]:
-    return TemplateConfig(
-        directory=TEMPLATE_DIR,
-        engine=Jinja,
-        engine_callback=lambda engine: configure_templates(engine.engine),
-    )
+    return TemplateConfig(instance=_template_engine())
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
     db_config = alchemy_config(settings)
+    counters = counters_for(settings, db_config.get_engine())
     app = Litestar(
         route_handlers=[
             healthz,
@@ -146,6 +166,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingVoteController,
             ConventionController,
             ConventionManageController,
+            SnapController,
+            WorkOrderController,
+            MyOrdersController,
+            StreetController,
             NoticeController,
             WorkflowController,
             ProgrammeController,
@@ -164,7 +188,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies={"actor": Provide(provide_actor)},
         before_request=refuse_unusable_parameters,
         middleware=[
-            DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/", "^/healthz"]),
+            DefineMiddleware(SessionAuthMiddleware, exclude=list(UNMETERED)),
+            AnonymousLimitMiddleware(),
             DefineMiddleware(CsrfMiddleware, settings=settings),
         ],
         template_config=_template_config(),
@@ -176,8 +201,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "clock": clock,
                 "alchemy": db_config,
                 "storage": storage_for(settings),
+                "counters": counters,
             }
         ),
+        on_shutdown=[counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

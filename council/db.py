@@ -67,6 +67,7 @@ def import_models() -> None:
     from council.programmes import models as _programmes  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
     from council.workflows import models as _workflows  # noqa: F401
+    from council.workorders import models as _workorders  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -12,6 +12,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with this refusal, wherever it is answered."""
+        return {}
+
 
 class NotFound(DomainError):
     """Missing or not visible to this person: the two look the same from outside."""
@@ -36,7 +41,17 @@ class TransitionRefused(DomainError):
 
 
 class Throttled(DomainError):
+    """Over a rate limit; ``retry_after`` (seconds) is sent as the Retry-After header."""
+
     status_code = 429
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class FormInvalid(DomainError):

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2.profiles import Parameters, get_default_parameters
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,17 +36,26 @@ class Settings:
     workers: int = 1
     session_idle_minutes: int = 120
     session_absolute_hours: int = 24 * 7
-    # Throttles (SECURITY.md): per hour unless named otherwise.
-    signin_per_ip_hour: int = 30
-    signin_per_account_hour: int = 10
+    # Throttles (SECURITY.md), each read from COUNCIL_<NAME IN CAPITALS> (see LIMITS). Only
+    # what comes before signing in is counted per address; signed-in work per person.
+    anonymous_per_ip_5min: int = 300
+    signin_failures_per_ip_hour: int = 30
+    signin_failures_per_account_hour: int = 10
+    signup_per_ip_hour: int = 30
+    password_failures_per_account_hour: int = 10
+    meeting_code_failures_per_person_hour: int = 10
+    meeting_code_failures_per_meeting_hour: int = 100
     uploads_per_person_hour: int = 20
     votes_per_person_hour: int = 100
     max_request_body: int = 10 * 1024 * 1024
-    # Tests turn pooling off: their HTTP client runs the app on another event loop.
+    # Off where the database is replaced under a running server (the browser tests' server).
     db_pool: bool = True
     # "" or "local": files under data_dir/files; other stores by name once implemented.
     file_storage: str = ""
     default_locale: str = "zh_CN"
+    # argon2id cost: production keeps the library's recommended parameters; only the test
+    # suite, which hashes and verifies thousands of times, sets the cheapest valid ones.
+    password_hashing: Parameters = field(default_factory=get_default_parameters)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -83,7 +94,36 @@ class Settings:
             port=port,
             workers=int(env.get("COUNCIL_WORKERS", "1")),
             file_storage=env.get("COUNCIL_FILE_STORAGE", ""),
+            **_limits(env),
         )
+
+
+LIMITS = (
+    "anonymous_per_ip_5min",
+    "signin_failures_per_ip_hour",
+    "signin_failures_per_account_hour",
+    "signup_per_ip_hour",
+    "password_failures_per_account_hour",
+    "meeting_code_failures_per_person_hour",
+    "meeting_code_failures_per_meeting_hour",
+    "uploads_per_person_hour",
+    "votes_per_person_hour",
+)
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, int]:
+    """The throttle figures given in the environment; a figure that is not a whole number
+    of at least 1 stops the start rather than leave a limit off or at a surprise."""
+    found: dict[str, int] = {}
+    for name in LIMITS:
+        variable = f"COUNCIL_{name.upper()}"
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        if not raw.isdecimal() or int(raw) < 1:
+            raise ValueError(f"{variable} must be a whole number of at least 1, not {raw!r}")
+        found[name] = int(raw)
+    return found
 
 
 def normalise_database_url(url: str) -> str:

@@ -53,6 +53,13 @@ def _with_session_cookie(response: Redirect, request: Request, token: str | None
     return response
 
 
+def _attempt(request: Request) -> service.Attempt:
+    state = request.app.state
+    return service.Attempt(
+        ip=client_ip(request.scope, state.settings.trusted_proxies), now=state.clock.now()
+    )
+
+
 class AccountController(Controller):
     tags = ["accounts"]
 
@@ -65,10 +72,8 @@ class AccountController(Controller):
         self, request: Request, db_session: AsyncSession, data: Form
     ) -> Template | Redirect:
         state = request.app.state
-        now = state.clock.now()
-        attempt = service.SignInAttempt(
-            ip=client_ip(request.scope, state.settings.trusted_proxies), now=now
-        )
+        attempt = _attempt(request)
+        now = attempt.now
         try:
             form = parse_form(SignInForm, data)
             person = await service.authenticate(db_session, form, attempt, state.settings)
@@ -113,7 +118,7 @@ class AccountController(Controller):
         try:
             form = parse_form(CodeForm, data)
             await second_factor.check_sign_in_code(
-                db_session, person, form.code, state.settings.signin_per_account_hour, now
+                db_session, person, form.code, state.settings.signin_failures_per_account_hour, now
             )
         except (FormInvalid, Throttled) as exc:
             await db_session.commit()  # failed codes count, as failed passwords do
@@ -142,8 +147,9 @@ class AccountController(Controller):
         state = request.app.state
         try:
             form = parse_form(SignUpForm, data)
-            person = await service.sign_up(db_session, form)
+            person = await service.sign_up(db_session, form, _attempt(request), state.settings)
         except FormInvalid as exc:
+            await db_session.commit()  # a taken login was answered: the probe counts
             return form_page(request, "accounts/signup.html", exc)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
         return _with_session_cookie(redirect("/me", "signed_up"), request, token)
@@ -196,10 +202,12 @@ class AccountController(Controller):
         person = await current_person(db_session, actor)
         try:
             form = parse_form(DisableSecondFactorForm, data)
+            state = request.app.state
             await second_factor.disable(
-                db_session, person, form.password, form.code, request.app.state.clock.now()
+                db_session, person, form.password, form.code, state.settings, state.clock.now()
             )
         except FormInvalid as exc:
+            await db_session.commit()  # a wrong password counts, as on /me/password
             return form_page(
                 request, "accounts/second_factor.html", exc, _second_factor_context(person)
             )
@@ -217,8 +225,11 @@ class AccountController(Controller):
         person = await current_person(db_session, actor)
         try:
             form = parse_form(ChangePasswordForm, data)
-            await service.change_password(db_session, person, form)
+            await service.change_password(
+                db_session, person, form, state.settings, state.clock.now()
+            )
         except FormInvalid as exc:
+            await db_session.commit()  # a wrong current password counts
             return form_page(request, "accounts/password.html", exc)
         # Every other browser is signed out; this one gets a fresh session.
         await service.end_all_sessions(db_session, person.id)

@@ -17,12 +17,13 @@ import qrcode.image.svg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts import service as accounts
 from council.accounts import throttle
 from council.accounts.models import Person
-from council.accounts.passwords import verify_password
 from council.audit import service as audit
 from council.errors import Conflict, FormInvalid, Throttled
 from council.i18n import _
+from council.settings import Settings
 
 ISSUER = "商居议事"
 HOUR = dt.timedelta(hours=1)
@@ -83,12 +84,12 @@ async def confirm(db: AsyncSession, person: Person, code: str, now: dt.datetime)
 
 
 async def disable(
-    db: AsyncSession, person: Person, password: str, code: str, now: dt.datetime
+    db: AsyncSession, person: Person, password: str, code: str, settings: Settings, now: dt.datetime
 ) -> None:
     if not enabled(person):
         raise Conflict(_("两步验证没有开启"))
     errors = {}
-    if not verify_password(person.password_hash, password):
+    if not await accounts.current_password_ok(db, person, password, settings, now):
         errors["password"] = _("密码不正确")
     if not _accept(person, code, now):
         errors["code"] = _("验证码不正确，请输入验证器应用中当前显示的 6 位数字")

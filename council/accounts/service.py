@@ -13,16 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts import throttle
 from council.accounts.models import Person, WebSession
-from council.accounts.passwords import hash_password, needs_rehash, problem, verify_password
+from council.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    problem,
+    verify_password,
+)
 from council.accounts.schemas import ChangePasswordForm, SignInForm, SignUpForm
 from council.audit import service as audit
 from council.councils.models import ClaimStatus, Membership
 from council.councils.permissions import Actor
-from council.errors import FormInvalid, Throttled
+from council.errors import FormInvalid
 from council.i18n import _
 from council.settings import Settings
-
-HOUR = dt.timedelta(hours=1)
+from council.workorders.models import DepartmentCouncil, DepartmentLiaison
 
 
 def _token_hash(token: str) -> str:
@@ -33,23 +37,50 @@ def normalise_login(login: str) -> str:
     return login.strip().lower()
 
 
-async def sign_up(db: AsyncSession, form: SignUpForm) -> Person:
+@dataclass(frozen=True)
+class Attempt:
+    """Where and when a request to sign up or sign in came from."""
+
+    ip: str
+    now: dt.datetime
+
+    @property
+    def address(self) -> str:
+        return throttle.address_key(self.ip)
+
+
+async def sign_up(
+    db: AsyncSession, form: SignUpForm, attempt: Attempt, settings: Settings
+) -> Person:
+    """Create an account, under a per-address limit. Whatever costs a password hash or tells
+    whether a login is taken counts towards it; a mistyped password costs nothing and counts
+    nothing (the login is looked up only once the passwords are right)."""
     login = normalise_login(form.login)
+    values = {"login": form.login, "display_name": form.display_name}
     errors: dict[str, str] = {}
     if form.password != form.password_again:
         errors["password_again"] = _("两次输入的密码不一致")
     if reason := problem(form.password, login):
         errors["password"] = reason
+    if errors:
+        raise FormInvalid(errors, values)
+    key = f"signup-ip:{attempt.address}"
+    await throttle.within_hourly(
+        db,
+        key,
+        settings.signup_per_ip_hour,
+        attempt.now,
+        _("来自您所在网络的注册过于频繁，请一小时后再试"),
+    )
+    await throttle.hit(db, key, attempt.now)
     taken = await db.scalar(sa.select(Person.id).where(Person.login == login))
     if taken:
-        errors["login"] = _("这个账号已被使用")
-    if errors:
-        raise FormInvalid(errors, {"login": form.login, "display_name": form.display_name})
+        raise FormInvalid({"login": _("这个账号已被使用")}, values)
     person = Person(
         login=login,
         display_name=form.display_name,
         phone=form.phone,
-        password_hash=hash_password(form.password),
+        password_hash=hash_password(form.password, settings.password_hashing),
     )
     db.add(person)
     await db.flush()
@@ -65,38 +96,65 @@ async def sign_up(db: AsyncSession, form: SignUpForm) -> Person:
     return person
 
 
-@dataclass(frozen=True)
-class SignInAttempt:
-    ip: str
-    now: dt.datetime
-
-
 async def authenticate(
-    db: AsyncSession, form: SignInForm, attempt: SignInAttempt, settings: Settings
+    db: AsyncSession, form: SignInForm, attempt: Attempt, settings: Settings
 ) -> Person:
-    """Check a password under the per-IP and per-account limits (no permanent lockout)."""
+    """Check a password under the per-address and per-account limits on failures (no
+    permanent lockout). A successful sign-in counts against nobody: a meeting of twenty on
+    one Wi-Fi must get in."""
     login = normalise_login(form.login)
-    ip_key, account_key = f"signin-ip:{attempt.ip}", f"signin-account:{login}"
-    if await throttle.exceeded(db, ip_key, settings.signin_per_ip_hour, HOUR, attempt.now):
-        raise Throttled(_("登录尝试过于频繁，请一小时后再试"))
-    await throttle.hit(db, ip_key, attempt.now)
-    if await throttle.exceeded(
-        db, account_key, settings.signin_per_account_hour, HOUR, attempt.now
-    ):
-        raise Throttled(_("该账号登录失败次数过多，请一小时后再试"))
+    ip_key, account_key = f"signin-ip:{attempt.address}", f"signin-account:{login}"
+    await throttle.within_hourly(
+        db,
+        ip_key,
+        settings.signin_failures_per_ip_hour,
+        attempt.now,
+        _("来自您所在网络的登录失败次数过多，请一小时后再试"),
+    )
+    await throttle.within_hourly(
+        db,
+        account_key,
+        settings.signin_failures_per_account_hour,
+        attempt.now,
+        _("该账号登录失败次数过多，请一小时后再试"),
+    )
     person = await db.scalar(sa.select(Person).where(Person.login == login))
-    ok = verify_password(person.password_hash if person else None, form.password)
+    hashing = settings.password_hashing
+    ok = verify_password(person.password_hash if person else None, form.password, hashing)
     if not ok or person is None or person.disabled_at is not None:
+        await throttle.hit(db, ip_key, attempt.now)
         await throttle.hit(db, account_key, attempt.now)
         raise FormInvalid({"password": _("账号或密码不正确")}, {"login": form.login})
-    if needs_rehash(person.password_hash):
-        person.password_hash = hash_password(form.password)
+    if needs_rehash(person.password_hash, hashing):
+        person.password_hash = hash_password(form.password, hashing)
     return person
 
 
-async def change_password(db: AsyncSession, person: Person, form: ChangePasswordForm) -> None:
+async def current_password_ok(
+    db: AsyncSession, person: Person, password: str, settings: Settings, now: dt.datetime
+) -> bool:
+    """Check a signed-in person's password again (to change it, or to turn off the second
+    factor). Wrong ones are counted per account, so that a borrowed or stolen session cannot
+    be used to guess the password behind it; the caller commits the count."""
+    key = f"password-account:{person.id}"
+    await throttle.within_hourly(
+        db,
+        key,
+        settings.password_failures_per_account_hour,
+        now,
+        _("当前密码输错次数过多，请一小时后再试"),
+    )
+    if verify_password(person.password_hash, password, settings.password_hashing):
+        return True
+    await throttle.hit(db, key, now)
+    return False
+
+
+async def change_password(
+    db: AsyncSession, person: Person, form: ChangePasswordForm, settings: Settings, now: dt.datetime
+) -> None:
     errors: dict[str, str] = {}
-    if not verify_password(person.password_hash, form.current_password):
+    if not await current_password_ok(db, person, form.current_password, settings, now):
         errors["current_password"] = _("当前密码不正确")
     if form.new_password != form.new_password_again:
         errors["new_password_again"] = _("两次输入的密码不一致")
@@ -104,7 +162,7 @@ async def change_password(db: AsyncSession, person: Person, form: ChangePassword
         errors["new_password"] = reason
     if errors:
         raise FormInvalid(errors)
-    person.password_hash = hash_password(form.new_password)
+    person.password_hash = hash_password(form.new_password, settings.password_hashing)
     await audit.record(
         db,
         council_id=None,
@@ -227,9 +285,19 @@ async def actor_for(db: AsyncSession, person: Person) -> Actor:
     roles: dict[UUID, set] = {}
     for council_id, role in rows:
         roles.setdefault(council_id, set()).add(role)
+    # A liaison acts for his department in every council it serves (职能部门联络员).
+    served = await db.execute(
+        sa.select(DepartmentCouncil.council_id, DepartmentLiaison.department_id)
+        .join(DepartmentCouncil, DepartmentCouncil.department_id == DepartmentLiaison.department_id)
+        .where(DepartmentLiaison.person_id == person.id, DepartmentLiaison.ended_at.is_(None))
+    )
+    departments: dict[UUID, set[UUID]] = {}
+    for council_id, department_id in served:
+        departments.setdefault(council_id, set()).add(department_id)
     return Actor(
         person_id=person.id,
         display_name=person.display_name,
         is_admin=person.is_admin,
         roles={cid: frozenset(r) for cid, r in roles.items()},
+        departments={cid: frozenset(d) for cid, d in departments.items()},
     )

@@ -26,7 +26,7 @@ from council.consultations.schemas import (
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid, NotFound
+from council.errors import FormInvalid, NotFound, Throttled, TransitionRefused
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
@@ -511,15 +511,37 @@ class MeetingController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.ATTEND_MEETINGS)
+        settings = request.app.state.settings
         try:
             form = parse_form(CodeForm, data)
             await service.sign_in_with_code(
-                db_session, actor, council, meeting_id, form, now_of(request)
+                db_session,
+                actor,
+                council,
+                meeting_id,
+                form,
+                now_of(request),
+                per_person=settings.meeting_code_failures_per_person_hour,
+                per_meeting=settings.meeting_code_failures_per_meeting_hour,
             )
         except FormInvalid as exc:
+            await db_session.commit()  # a wrong code counts, although it is refused
             return await self._phone(
                 request, db_session, actor, slug, meeting_id, errors=exc.errors, status_code=422
             )
+        except (TransitionRefused, Throttled) as exc:
+            # Refused in place: the phone view says why, beside the code box.
+            refusal = await self._phone(
+                request,
+                db_session,
+                actor,
+                slug,
+                meeting_id,
+                errors={"code": exc.message},
+                status_code=exc.status_code,
+            )
+            refusal.headers.update(exc.headers)
+            return refusal
         if wants_fragment(request):
             await db_session.flush()
             return await self._phone(request, db_session, actor, slug, meeting_id)

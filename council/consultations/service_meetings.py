@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.accounts import throttle
 from council.accounts.models import Person
 from council.audit import service as audit
 from council.consultations import attendance
@@ -61,6 +62,7 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
+from council.settings import Settings
 from council.voting.models import Ballot
 from council.voting.workflow import Status
 
@@ -449,12 +451,36 @@ async def sign_in_with_code(
     meeting_id: UUID,
     form: CodeForm,
     now: dt.datetime,
+    *,
+    per_person: int = Settings.meeting_code_failures_per_person_hour,
+    per_meeting: int = Settings.meeting_code_failures_per_meeting_hour,
 ) -> Attendance:
+    """Presence decides quorum and who may vote, so a code signs in only while the meeting is
+    in session, and wrong codes are limited per person and per meeting (in any hour). The
+    facilitator can still mark anyone present at the door."""
     check(actor, council, Action.ATTEND_MEETINGS, _("您不是本议事会的参会成员"))
-    meeting = await get_meeting(db, council, meeting_id)
-    if not hmac.compare_digest(form.code.encode(), meeting.code.encode()):
-        raise FormInvalid({"code": _("签到码不对，请看主持人屏幕上的 6 位数字")})
     assert actor.person_id is not None  # noqa: S101 - ATTEND_MEETINGS implies signed in
+    meeting = await get_meeting(db, council, meeting_id)
+    if meeting.status is MeetingStatus.SCHEDULED:
+        raise TransitionRefused(_("会议尚未开始，请在主持人宣布开会后再签到"))
+    if meeting.status is MeetingStatus.CLOSED:
+        raise TransitionRefused(_("会议已结束，不能再签到"))
+    person_key = f"meeting-code-person:{meeting.id}:{actor.person_id}"
+    meeting_key = f"meeting-code:{meeting.id}"
+    await throttle.within_hourly(
+        db, person_key, per_person, now, _("您输错签到码的次数过多，请找主持人为您签到")
+    )
+    await throttle.within_hourly(
+        db,
+        meeting_key,
+        per_meeting,
+        now,
+        _("本次会议输错签到码的次数过多，签到码已暂停使用，请找主持人为您签到"),
+    )
+    if not hmac.compare_digest(form.code.encode(), meeting.code.encode()):
+        await throttle.hit(db, person_key, now)
+        await throttle.hit(db, meeting_key, now)
+        raise FormInvalid({"code": _("签到码不对，请看主持人屏幕上的 6 位数字")})
     return await _sign_in(db, actor, council, meeting, actor.person_id, SignInMethod.CODE, now)
 
 

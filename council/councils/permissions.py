@@ -61,6 +61,13 @@ class Action(enum.StrEnum):
     MANAGE_CONVENTIONS = "manage_conventions"
     VIEW_CONVENTION_DRAFTS = "view_convention_drafts"
     COMMENT_CONVENTION = "comment_convention"
+    # departments and work orders (转办 · 工单)
+    MANAGE_DEPARTMENTS = "manage_departments"
+    EDIT_CALENDAR = "edit_calendar"
+    DISPATCH_ORDERS = "dispatch_orders"
+    HANDLE_ORDERS = "handle_orders"
+    VERIFY_ORDERS = "verify_orders"
+    VIEW_ORDER_WORK = "view_order_work"
     # 四议两公开一监督, notices (公示) and objections (异议)
     MANAGE_WORKFLOWS = "manage_workflows"
     MANAGE_NOTICES = "manage_notices"
@@ -89,6 +96,9 @@ class Visibility(enum.StrEnum):
 EVERYONE = "everyone"
 SIGNED_IN = "signed_in"
 ADMIN = "admin"
+# A department's liaison (职能部门联络员) in every council the department serves: not a seat of
+# the council (no membership), and acting only on his own department's work orders.
+LIAISON = "liaison"
 
 # Residents, merchants and council members raise issues, co-sign them and answer calls.
 PARTICIPANTS: frozenset[str] = frozenset({Role.RESIDENT, Role.MERCHANT, Role.MEMBER})
@@ -147,6 +157,16 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # Comments on a convention in its comment period come from the people it binds or
     # speaks for; supervisors may comment at every stage (一监督).
     Action.COMMENT_CONVENTION: PARTICIPANTS | {Role.SUPERVISOR},
+    # The administrator keeps the street's departments and the working-day calendar.
+    Action.MANAGE_DEPARTMENTS: frozenset({ADMIN}),
+    Action.EDIT_CALENDAR: frozenset({ADMIN}),
+    # Referring, 吹哨, approving more time and closing are the facilitator's; handling is the
+    # department's (its own orders only: ``acts_for``); verifying is the facilitator's or the
+    # person's who raised it (``may_verify``), never the handler's.
+    Action.DISPATCH_ORDERS: frozenset({Role.FACILITATOR}),
+    Action.HANDLE_ORDERS: frozenset({LIAISON}),
+    Action.VERIFY_ORDERS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_ORDER_WORK: frozenset({Role.FACILITATOR, Role.SUPERVISOR, LIAISON}),
     # The facilitator moves a major matter through its stages and publishes its notices.
     Action.MANAGE_WORKFLOWS: frozenset({Role.FACILITATOR}),
     Action.MANAGE_NOTICES: frozenset({Role.FACILITATOR}),
@@ -211,6 +231,8 @@ class Actor:
     display_name: str = ""
     is_admin: bool = False
     roles: Mapping[UUID, frozenset[Role]] = field(default_factory=dict)
+    # council → the departments serving it that this person is a liaison of.
+    departments: Mapping[UUID, frozenset[UUID]] = field(default_factory=dict)
 
     @property
     def signed_in(self) -> bool:
@@ -223,6 +245,11 @@ class Actor:
 
     def councils_with(self, role: Role) -> frozenset[UUID]:
         return frozenset(cid for cid, roles in self.roles.items() if role in roles)
+
+    def departments_in(self, council_id: UUID | None) -> frozenset[UUID]:
+        if council_id is None:
+            return frozenset()
+        return self.departments.get(council_id, frozenset())
 
 
 ANONYMOUS = Actor()
@@ -237,6 +264,8 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
     if action in IN_PERSON:
         return bool(actor.roles_in(council_id) & allowed)
     if actor.is_admin or SIGNED_IN in allowed:
+        return True
+    if LIAISON in allowed and actor.departments_in(council_id):
         return True
     return bool(actor.roles_in(council_id) & allowed)
 
@@ -260,6 +289,30 @@ def can_review_claim(
     they made (rule 12 by analogy)."""
     own = actor.person_id in (claimant_id, submitted_by_id)
     return can(actor, Action.REVIEW_POINTS, council_id) and not own
+
+
+def acts_for(actor: Actor, council_id: UUID, department_id: UUID) -> bool:
+    """A liaison acts on the orders of his own department, in a council it serves."""
+    if not actor.signed_in:
+        return False
+    return actor.is_admin or department_id in actor.departments_in(council_id)
+
+
+def may_verify(actor: Actor, council_id: UUID, raised_by: UUID | None) -> bool:
+    """核查 and 评价: the facilitator, or the person who raised the matter. Whether the actor
+    handled the order himself is the work-order state machine's rule."""
+    if not actor.signed_in:
+        return False
+    return can(actor, Action.VERIFY_ORDERS, council_id) or (
+        raised_by is not None and actor.person_id == raised_by
+    )
+
+
+def sees_reporter_contact(actor: Actor, council_id: UUID, department_id: UUID) -> bool:
+    """Staff, and the liaison who must call the reporter back; never the public (rule 28)."""
+    return can(actor, Action.VIEW_CONTACTS, council_id) or acts_for(
+        actor, council_id, department_id
+    )
 
 
 def appointing_action(role: Role) -> Action:

@@ -77,11 +77,6 @@ class Issue(TimestampedBase):
     merged_into_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("issue.id", ondelete="SET NULL"), default=None
     )
-    department_id: Mapped[UUID | None] = mapped_column(
-        sa.ForeignKey("constituency.id", ondelete="SET NULL"), default=None
-    )
-    department_reply: Mapped[str] = mapped_column(sa.Text, default="")
-    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 

@@ -24,7 +24,7 @@ from council.notices.periods import NoticeKind, NoticeStatus
 from council.notices.schemas import AnswerForm, NoticeForm, ObjectionForm
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, in_place, page, redirect
 from council.workflows import service as workflows
 
 # Kinds a facilitator drafts on this page; a matter's stage notices come from its timeline.
@@ -132,7 +132,8 @@ class NoticeController(Controller):
         return {
             "council": council,
             "view": view,
-            "notice": notice,
+            # Not "notice": that name carries the page's one-line message (web/render.py).
+            "shown": notice,
             "accepts": periods.objection_refusal(notice.status, view.period, now) is None,
             "editable": periods.editable(notice.status),
             "can_manage": can(actor, Action.MANAGE_NOTICES, council.id),
@@ -168,17 +169,17 @@ class NoticeController(Controller):
         action: Callable[[Council], Awaitable[str | None]],
         notice: str,
     ) -> Template | Redirect:
-        """Run ``action``; a refusal answers in place, the form's fields and message kept."""
         council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
-        try:
-            target = await action(council)
-        except FormInvalid as exc:
-            context = await self._detail_context(request, db, actor, council, notice_id)
-            context["form"] = form_name
-            if form_name == "objection":
-                context["objection_values"] = exc.values
-            return form_page(request, "notices/detail.html", exc, context)
-        return redirect(target or f"/c/{slug}/notices/{notice_id}", notice)
+
+        return await in_place(
+            request,
+            lambda: action(council),
+            template="notices/detail.html",
+            context=lambda: self._detail_context(request, db, actor, council, notice_id),
+            form=form_name,
+            success=f"/c/{slug}/notices/{notice_id}",
+            notice=notice,
+        )
 
     @post("/{notice_id:uuid}/edit", name="notices.edit", guards=[require_login])
     async def edit(

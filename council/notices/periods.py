@@ -114,6 +114,10 @@ def period_problem(
     return None
 
 
+def local_day(moment: dt.datetime, timezone: str) -> dt.date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
 def answer_due(lodged_at: dt.datetime, answer_days: int, timezone: str) -> dt.datetime:
     """Due when the ``answer_days``-th local day after the day of lodging ends."""
     zone = ZoneInfo(timezone)

@@ -9,14 +9,14 @@ import msgspec
 from council.i18n import N_
 from council.notices.periods import NoticeKind
 
-Days = Annotated[int, msgspec.Meta(ge=7, le=90, description=N_("公示期不得少于 7 天，最多 90 天"))]
+# 0 (left blank) means the council's period; the council's minimum is checked by the service.
+Days = Annotated[int, msgspec.Meta(ge=0, le=90, description=N_("公示期不得少于 7 天，最多 90 天"))]
 
 
 class NoticeForm(msgspec.Struct):
     title: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
     body: Annotated[str, msgspec.Meta(min_length=2, max_length=10000)]
-    # Blank: the council's notice period.
-    period_days: Days = 0  # type: ignore[assignment]
+    period_days: Days = 0
     posted_at: Annotated[str, msgspec.Meta(max_length=300)] = ""
     kind: NoticeKind = NoticeKind.GENERAL
     # "convention:<id>" or "call:<id>": the record a notice outside the workflow discloses.

@@ -225,6 +225,7 @@ class ObjectionView:
     objection: Objection
     public_name: str
     overdue: bool
+    due_day: dt.date  # the last local day for the answer
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ class NoticeView:
 
 
 async def objections_of(
-    db: AsyncSession, notice_ids: Sequence[UUID], now: dt.datetime
+    db: AsyncSession, notice_ids: Sequence[UUID], now: dt.datetime, timezone: str
 ) -> dict[UUID, list[ObjectionView]]:
     found: dict[UUID, list[ObjectionView]] = {}
     if not notice_ids:
@@ -256,7 +257,9 @@ async def objections_of(
     )
     for o in rows.scalars():
         overdue = o.answered_at is None and now >= o.due_at
-        found.setdefault(o.notice_id, []).append(ObjectionView(o, mask(o.name), overdue))
+        last_day = periods.local_day(o.due_at - dt.timedelta(microseconds=1), timezone)
+        view = ObjectionView(o, mask(o.name), overdue, last_day)
+        found.setdefault(o.notice_id, []).append(view)
     return found
 
 
@@ -272,7 +275,7 @@ async def view(
         notice=notice,
         period=period,
         days_left=period.days_left(now, council.timezone) if period else 0,
-        objections=(await objections_of(db, [notice.id], now)).get(notice.id, []),
+        objections=(await objections_of(db, [notice.id], now, council.timezone)).get(notice.id, []),
         files=(await files.for_parents(db, FILES, [notice.id])).get(notice.id, []),
         subject=await subject_of(db, council, notice),
         corrects=corrects if corrects and visible(actor, corrects) else None,
@@ -399,7 +402,7 @@ async def edit(
     check(actor, council, Action.MANAGE_NOTICES, _("只有主持人可以修改公示"))
     notice = await get(db, actor, council, notice_id, lock=True)
     if not periods.editable(notice.status):
-        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "title", form_values(form))
+        raise StateRefused(TransitionRefused(_(NOT_EDITABLE)), "_form", form_values(form))
     notice.period_days = _days(form, council)
     notice.title = form.title
     notice.body = form.body

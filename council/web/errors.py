@@ -79,7 +79,9 @@ def on_domain_error(request: Request, exc: DomainError) -> Response[Any]:
         reasons = list(exc.errors.values())
     elif isinstance(exc, TransitionRefused):
         reasons = exc.reasons
-    return error_response(request, exc.status_code, exc.message, reasons)
+    response = error_response(request, exc.status_code, exc.message, reasons)
+    response.headers.update(exc.headers)
+    return response
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:

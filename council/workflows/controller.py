@@ -21,7 +21,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, in_place, page, redirect
 from council.workflows import service, supervision, timeline, workflow
 from council.workflows.models import OpinionKind
 from council.workflows.schemas import (
@@ -104,15 +104,16 @@ class WorkflowController(Controller):
         action: Callable[[Council], Awaitable[str | None]],
         notice: str,
     ) -> Template | Redirect:
-        """Run ``action``; a refusal answers in place with the reasons beside the form."""
         council = await councils.require(db, actor, slug, Action.VIEW_MATTERS)
-        try:
-            target = await action(council)
-        except FormInvalid as exc:
-            context = await self._context(request, db, actor, council, matter_id)
-            context["form"] = form_name
-            return form_page(request, "workflows/timeline.html", exc, context)
-        return redirect(target or _base(slug, matter_id), notice)
+        return await in_place(
+            request,
+            lambda: action(council),
+            template="workflows/timeline.html",
+            context=lambda: self._context(request, db, actor, council, matter_id),
+            form=form_name,
+            success=_base(slug, matter_id),
+            notice=notice,
+        )
 
     @post("/matters/{matter_id:uuid}/workflow", name="workflows.start", guards=[require_login])
     async def start(

@@ -103,6 +103,7 @@ class Opinion(TimestampedBase):
     author_id: Mapped[UUID] = mapped_column(sa.ForeignKey("person.id", ondelete="RESTRICT"))
     body: Mapped[str] = mapped_column(sa.Text)
     public: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     reopen_stage: Mapped[Stage | None] = mapped_column(
         enum_type(Stage, name="reopen_stage"), default=None
     )

@@ -161,7 +161,7 @@ async def plan_state(db: AsyncSession, matter: Matter) -> PlanState | None:
 
 async def opinions(db: AsyncSession, flow: Workflow) -> list[Opinion]:
     rows = await db.execute(
-        sa.select(Opinion).where(Opinion.workflow_id == flow.id).order_by(Opinion.created_at)
+        sa.select(Opinion).where(Opinion.workflow_id == flow.id).order_by(Opinion.filed_at)
     )
     return list(rows.scalars())
 

@@ -54,6 +54,7 @@ async def _opinion(
         author_id=actor.person_id,
         body=body,
         public=public,
+        filed_at=now,
         reopen_stage=reopen_stage,
     )
     db.add(opinion)

@@ -112,10 +112,9 @@ async def build(
             rows[e.to_stage].started_at = e.at
             rows[e.to_stage].events.append(e)
         if e.from_stage in rows and e.to_stage is not e.from_stage:
-            forward = e.to_stage is workflow.next_stage(e.from_stage)
-            if forward:
+            if e.to_stage is workflow.next_stage(e.from_stage):
                 rows[e.from_stage].finished_at = e.at
-            if e.to_stage not in rows or not forward:
+            else:  # sent back or withdrawn: shown, with its reason, where it happened
                 rows[e.from_stage].events.append(e)
         if e.to_stage is Stage.WITHDRAWN:
             withdrawn = e

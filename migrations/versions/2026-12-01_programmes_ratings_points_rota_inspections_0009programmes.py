@@ -20,7 +20,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '0009programmes'
-down_revision = '0007spine'
+down_revision = '0008orders'
 branch_labels = None
 depends_on = None
 

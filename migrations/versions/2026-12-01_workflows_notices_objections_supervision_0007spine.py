@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.GUID(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('filed_at', sa.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('reopen_stage', sa.Enum('proposal', 'deliberation', 'review', 'resolution', 'resolution_notice', 'implementation', 'results_notice', 'done', 'withdrawn', name='reopen_stage', native_enum=False, create_constraint=True, length=20), nullable=True),
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('accepted', sa.Boolean(), nullable=True),

@@ -18,14 +18,17 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import council
+from council.accounts.counters import DatabaseCounters
 from council.audit import service as audit
 from council.audit.models import AuditEntry
 from council.clock import FixedClock
 from council.councils.permissions import Actor
+from council.db import create_engine
 from council.files.storage import storage_for
 from council.issues import service as issues
 from council.issues.schemas import IssueForm
 from council.settings import Settings
+from tests.support import on_app_loop
 from tests.voting_crowd import Crowd, all_at_once, crowd
 
 # One place to look: the pragmas are set when a connection opens (council/db.py).
@@ -38,35 +41,52 @@ SQLITE_PRAGMAS = {
 
 
 async def _show(app: Litestar, statement: str) -> object:
-    async with app.state.alchemy.get_session() as db:
-        value = await db.scalar(sa.text(statement))
-        await db.rollback()
-        return value
+    async def show() -> object:
+        async with app.state.alchemy.get_session() as db:
+            value = await db.scalar(sa.text(statement))
+            await db.rollback()
+            return value
+
+    return on_app_loop(show)  # where the app's pooled connections live
 
 
 async def test_S33_every_connection_is_set_for_durable_commits(
-    app: Litestar, engine_name: str
+    app: Litestar, settings: Settings, engine_name: str
 ) -> None:
     """S33: an acknowledged vote survives power loss: SQLite connections run WAL with
     synchronous=FULL (and busy_timeout, foreign keys); PostgreSQL commits wait for the flush
     (synchronous_commit on, fsync on). The throwaway test cluster (tests/databases.py) runs
     with fsync=off for speed, so there the test checks what the application controls: its
-    sessions keep synchronous_commit on and no code of it turns fsync or synchronous_commit
-    off."""
+    sessions keep synchronous_commit on, and no code of it turns fsync off or lowers
+    synchronous_commit beyond the rate-limit counters' own transactions (local to each: a
+    lost count is harmless, and the connection goes back to the pool as it came)."""
     if engine_name == "sqlite":
         seen = {name: await _show(app, f"PRAGMA {name}") for name in SQLITE_PRAGMAS}
         assert seen == SQLITE_PRAGMAS
         return
     assert await _show(app, "SHOW synchronous_commit") == "on"
+    pooled = create_engine(settings)  # the counter's connection is the next one handed out
+    try:
+        await DatabaseCounters(pooled).hit("durability-check", FixedClock().now())
+        async with pooled.connect() as connection:
+            assert await connection.scalar(sa.text("SHOW synchronous_commit")) == "on"
+    finally:
+        await pooled.dispose()
     fsync = await _show(app, "SHOW fsync")
     if os.environ.get("COUNCIL_TEST_POSTGRES_URL"):
         # A real server given to the suite must be one that keeps acknowledged commits.
         assert fsync == "on"
     package = Path(council.__file__).parent
+    mentions = {}
     for source in package.rglob("*.py"):
         text = source.read_text(encoding="utf-8").lower()
-        assert "synchronous_commit" not in text, source
         assert "fsync=off" not in text and "fsync = off" not in text, source
+        if "synchronous_commit" in text:
+            mentions[source.relative_to(package).as_posix()] = text
+    assert list(mentions) == ["accounts/counters.py"]
+    counters = mentions["accounts/counters.py"]
+    local = "set_config('synchronous_commit', 'off', true)"  # true: this transaction alone
+    assert counters.count("synchronous_commit") == counters.count(local) == 1
 
 
 def _issue(title: str) -> IssueForm:

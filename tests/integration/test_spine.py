@@ -449,3 +449,22 @@ async def test_every_stage_change_notice_and_objection_of_the_finished_case_is_a
         ).scalar_one(),
     )
     assert flow.stage is Stage.DONE
+
+
+async def test_R8_an_objection_unanswered_past_the_councils_answer_time_is_flagged(
+    world: World,
+) -> None:
+    """Lodged 11-23 (local); the council answers within 3 days: due when 11-26 ends."""
+    db, path = world.db, world.path
+    notice = await _notice(db, world.subsidy, NoticeKind.RESOLUTION)
+    objection = await path.object(notice, "钱师傅", "13800001111", "名单请公开。", NOW)
+    assert objection.due_at == dt.datetime(2026, 11, 26, 16, 0, tzinfo=dt.UTC)
+    in_time = await supervision.queue(
+        db, world.facilitator, world.council, objection.due_at - dt.timedelta(seconds=1)
+    )
+    late = await supervision.queue(db, world.facilitator, world.council, objection.due_at)
+    assert [d.overdue for d in in_time.objections] == [False]
+    assert [d.overdue for d in late.objections] == [True]
+    world.council.objection_answer_days = 5
+    later = await path.object(notice, "孙师傅", "13800002222", "名单请附金额。", NOW)
+    assert later.due_at == dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)

@@ -13,6 +13,7 @@ from council.councils.permissions import (
     Action,
     Actor,
     Visibility,
+    acts_for,
     appointing_action,
     can,
     can_act_for_shop,
@@ -20,11 +21,15 @@ from council.councils.permissions import (
     can_score,
     can_see,
     conflicting_role,
+    may_verify,
+    sees_reporter_contact,
 )
 
 HERE = uuid.uuid4()
 ELSEWHERE = uuid.uuid4()
 PERSON = uuid.uuid4()
+DEPARTMENT = uuid.uuid4()
+OTHER_DEPARTMENT = uuid.uuid4()
 
 
 def actor(*roles: Role, admin: bool = False, council: uuid.UUID = HERE) -> Actor:
@@ -44,6 +49,13 @@ ACTORS = {
     "facilitator": actor(Role.FACILITATOR),
     "other_facilitator": actor(Role.FACILITATOR, council=ELSEWHERE),
     "admin": actor(admin=True),
+    # 职能部门联络员: no seat in the council, a department that serves it (or serves another)
+    "liaison": Actor(
+        person_id=PERSON, display_name="x", departments={HERE: frozenset({DEPARTMENT})}
+    ),
+    "other_liaison": Actor(
+        person_id=PERSON, display_name="x", departments={ELSEWHERE: frozenset({DEPARTMENT})}
+    ),
 }
 
 ALL = set(ACTORS)
@@ -94,6 +106,14 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CONVENTIONS: RUNS,
     Action.VIEW_CONVENTION_DRAFTS: STAFF,
     Action.COMMENT_CONVENTION: PARTICIPATE | {"supervisor"},
+    # work orders: the administrator keeps departments and calendar; the facilitator refers,
+    # summons and closes; the liaison handles (his own department's: acts_for)
+    Action.MANAGE_DEPARTMENTS: {"admin"},
+    Action.EDIT_CALENDAR: {"admin"},
+    Action.DISPATCH_ORDERS: RUNS,
+    Action.HANDLE_ORDERS: {"liaison", "admin"},
+    Action.VERIFY_ORDERS: RUNS,
+    Action.VIEW_ORDER_WORK: {"liaison", "supervisor", "facilitator", "admin"},
     # 四议两公开一监督: the facilitator moves stages and publishes notices; anyone objects
     Action.MANAGE_WORKFLOWS: RUNS,
     Action.MANAGE_NOTICES: RUNS,
@@ -209,3 +229,24 @@ def test_points_nobody_approves_their_own_points_or_their_own_attendance_record(
     assert not can_review_claim(me, HERE, PERSON, None)  # my own claim
     assert can_review_claim(actor(Role.SUPERVISOR), HERE, someone, None)
     assert not can_review_claim(actor(Role.RESIDENT), HERE, someone, None)
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_a_liaison_acts_only_on_his_own_departments_orders_in_councils_it_serves(
+    who: str,
+) -> None:
+    assert acts_for(ACTORS[who], HERE, DEPARTMENT) is (who in {"liaison", "admin"})
+    assert acts_for(ACTORS[who], HERE, OTHER_DEPARTMENT) is (who == "admin")
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_orders_are_verified_by_the_facilitator_or_the_person_who_raised_them(who: str) -> None:
+    assert may_verify(ACTORS[who], HERE, raised_by=uuid.uuid4()) is (who in RUNS)
+    raised_it = who != "public"  # every signed-in actor here is PERSON
+    assert may_verify(ACTORS[who], HERE, raised_by=PERSON) is raised_it
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_R28_reporter_contacts_for_staff_and_the_handling_liaison_only(who: str) -> None:
+    allowed = who in STAFF or who == "liaison"
+    assert sees_reporter_contact(ACTORS[who], HERE, DEPARTMENT) is allowed

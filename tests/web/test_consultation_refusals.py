@@ -22,6 +22,7 @@ from tests.consultation_flow import (
     item_of,
     meeting_code,
     signed_in,
+    start_meeting,
 )
 from tests.support import audit_actions, post_form, text_of
 
@@ -45,6 +46,7 @@ async def _signed_in_rows(db: AsyncSession, meeting_id: str) -> int:
 async def test_signing_in_twice_is_refused(app: Litestar, db: AsyncSession) -> None:
     async with signed_in(app, "zhuchi") as zhuchi:
         setup = await consultation(db, zhuchi, invite=("商户代表",))
+        await start_meeting(zhuchi, setup.meeting_id)
     code = await meeting_code(db, setup.meeting_id)
     async with signed_in(app, "shop05") as member:
         url = f"{BASE}/meetings/{setup.meeting_id}/signin"
@@ -73,6 +75,7 @@ async def test_signing_in_to_a_meeting_one_is_not_invited_to_is_refused(
 ) -> None:
     async with signed_in(app, "zhuchi") as zhuchi:
         setup = await consultation(db, zhuchi, invite=("商户代表",))
+        await start_meeting(zhuchi, setup.meeting_id)
     code = await meeting_code(db, setup.meeting_id)
     async with signed_in(app, "jumin01") as resident_rep:  # a member, but not invited
         response = await post_form(
@@ -89,6 +92,7 @@ async def test_signing_in_to_a_meeting_one_is_not_invited_to_is_refused(
 async def test_wrong_code_is_refused(app: Litestar, db: AsyncSession) -> None:
     async with signed_in(app, "zhuchi") as zhuchi:
         setup = await consultation(db, zhuchi, invite=("商户代表",))
+        await start_meeting(zhuchi, setup.meeting_id)
     code = await meeting_code(db, setup.meeting_id)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     async with signed_in(app, "shop05") as member:

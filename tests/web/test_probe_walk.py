@@ -38,7 +38,10 @@ async def walked(
         # Hundreds of sign-ins and hostile sign-in forms from one test client: throttles are
         # tested elsewhere and would only stop the walk here.
         settings = dbs.make_settings(
-            url, root / "data", signin_per_ip_hour=10**6, signin_per_account_hour=10**6
+            url,
+            root / "data",
+            signin_failures_per_ip_hour=10**6,
+            signin_failures_per_account_hour=10**6,
         )
         clock = FixedClock()
         app = create_app(settings, clock=clock)
