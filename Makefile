@@ -23,8 +23,9 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/python -m council demo load
 
+# exec: the shell gives way to the server, and no CLI process stays behind holding memory.
 run: demo
-	$(BIN)/python -m council run --host $(COUNCIL_HOST) --port $(COUNCIL_PORT) --wc $(COUNCIL_WORKERS)
+	exec $(BIN)/python -m council.serve
 
 # Every database test runs on SQLite and again on PostgreSQL (COUNCIL_TEST_POSTGRES_URL, or a
 # throwaway cluster the test run starts when initdb is installed; in CI a missing server fails).

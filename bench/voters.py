@@ -1,9 +1,15 @@
 """Voters for the bench's vote cases, made through the app's own services, and the count.
 
-Run by bench/run.py against the bench database (COUNCIL_DATA_DIR), never timed:
+Run by bench/run.py against the bench database (COUNCIL_DATA_DIR or COUNCIL_DATABASE_URL),
+never timed:
 
-    voters.py prepare N K   N new residents of the demo council, K open ballots listing them,
-                            and a signed-in session for each; prints JSON
+    voters.py prepare N K   a council of its own ("bench-votes", so that the demo council's
+                            pages keep their size) with N members, K open ballots of its
+                            members, a signed-in session for each member and one for a
+                            member of the demo council; prints JSON
+    voters.py session LOGIN a signed-in session of LOGIN; prints JSON
+    voters.py audit N       the demo council's audit log grown to N entries, through the
+                            settings service (each change is one entry)
     voters.py count ID      the stored votes of ballot ID as JSON [[voter_key, receipt], ...]
 """
 
@@ -23,7 +29,7 @@ from council.accounts.models import Person
 from council.accounts.passwords import hash_password
 from council.councils import service as councils
 from council.councils.models import Role
-from council.councils.schemas import MemberForm
+from council.councils.schemas import AppointForm, CouncilForm, MemberForm, SettingsForm
 from council.db import alchemy_config
 from council.orm import utcnow
 from council.settings import Settings
@@ -31,7 +37,15 @@ from council.voting import service as voting
 from council.voting.models import Vote
 from council.voting.schemas import BallotForm
 
-SLUG = "zhonglou"
+SLUG = "zhonglou"  # the demo council, whose pages are read
+VOTING_SLUG = "bench-votes"  # the voters' own council
+
+
+async def _actor(db: Any, login: str) -> Any:
+    person = await db.scalar(sa.select(Person).where(Person.login == login))
+    if person is None:
+        raise SystemExit("the demo council is not loaded")
+    return await accounts.actor_for(db, person)
 
 
 async def prepare(size: int, ballots: int) -> dict[str, Any]:
@@ -39,30 +53,27 @@ async def prepare(size: int, ballots: int) -> dict[str, Any]:
     config = alchemy_config(settings)
     now = utcnow()
     async with config.get_session() as db:
-        council = await councils.get_by_slug(db, SLUG)
-        zhuchi = await db.scalar(sa.select(Person).where(Person.login == "zhuchi"))
-        if zhuchi is None:
-            raise SystemExit("the demo council is not loaded")
-        facilitator = await accounts.actor_for(db, zhuchi)
+        admin = await _actor(db, "admin")
+        council = await councils.create_council(
+            db, admin, CouncilForm(name="压测议事会", slug=VOTING_SLUG), now
+        )
+        await councils.appoint_facilitator(db, admin, council, AppointForm(login="zhuchi"), now)
+        facilitator = await _actor(db, "zhuchi")
+        seat = (await councils.constituencies(db, council.id))[0].id.hex
         shared_hash = hash_password(f"bench-{now.timestamp()}")  # nobody signs in with it
         people = [
-            # Short logins: a listed electorate is entered as logins, 4,000 characters at most.
-            Person(login=f"r{i:03d}", display_name=f"居民{i:03d}", password_hash=shared_hash)
+            Person(login=f"v{i:05d}", display_name=f"成员{i:05d}", password_hash=shared_hash)
             for i in range(size)
         ]
         db.add_all(people)
         await db.flush()
         for person in people:
-            form = MemberForm(login=person.login, role=Role.RESIDENT)
+            form = MemberForm(login=person.login, role=Role.MEMBER, constituency_id=seat)
             await councils.add_member(db, facilitator, council, form, now)
         ballot_ids = []
         for n in range(ballots):
             form = msgspec.convert(
-                {
-                    "question": f"压测表决 {n + 1}：是否同意夜市延长营业",
-                    "electorate": "listed",
-                    "listed": "\n".join(p.login for p in people),
-                },
+                {"question": f"压测表决 {n + 1}：是否同意夜市延长营业", "electorate": "members"},
                 BallotForm,
             )
             ballot = await voting.create(db, facilitator, council, form, now)
@@ -74,7 +85,44 @@ async def prepare(size: int, ballots: int) -> dict[str, Any]:
         ]
         await db.commit()
     await config.get_engine().dispose()
-    return {"slug": SLUG, "ballots": ballot_ids, "voters": voters}
+    return {"slug": VOTING_SLUG, "ballots": ballot_ids, "voters": voters}
+
+
+async def session(login: str) -> dict[str, str]:
+    settings = Settings.from_env()
+    config = alchemy_config(settings)
+    async with config.get_session() as db:
+        person = await db.scalar(sa.select(Person).where(Person.login == login))
+        if person is None:
+            raise SystemExit(f"no person {login}")
+        token = await accounts.start_session(db, person, settings, utcnow())
+        await db.commit()
+    await config.get_engine().dispose()
+    return {"token": token}
+
+
+async def grow_audit(size: int) -> int:
+    """Settings changes of the demo council until its chain holds ``size`` entries."""
+    from council.audit.models import AuditHead
+    from council.audit.service import chain_for
+
+    config = alchemy_config(Settings.from_env())
+    async with config.get_session() as db:
+        council = await councils.get_by_slug(db, SLUG)
+        facilitator = await _actor(db, "zhuchi")
+        head = await db.scalar(
+            sa.select(AuditHead.seq).where(AuditHead.chain == chain_for(council.id))
+        )
+        for n in range((head or 0) + 1, size + 1):
+            form = SettingsForm(
+                description=council.description,
+                meeting_place=f"{council.meeting_place.split(' #')[0]} #{n}",
+                notice_period_days=council.notice_period_days,
+            )
+            await councils.update_settings(db, facilitator, council, form, utcnow())
+        await db.commit()
+    await config.get_engine().dispose()
+    return size
 
 
 async def count(ballot_id: UUID) -> list[tuple[str, str]]:
@@ -89,12 +137,18 @@ async def count(ballot_id: UUID) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["prepare"]:
-        print(json.dumps(asyncio.run(prepare(int(argv[1]), int(argv[2])))))
-    elif argv[:1] == ["count"]:
-        print(json.dumps(asyncio.run(count(UUID(argv[1])))))
+    command, args = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "prepare":
+        found: Any = asyncio.run(prepare(int(args[0]), int(args[1])))
+    elif command == "session":
+        found = asyncio.run(session(args[0]))
+    elif command == "audit":
+        found = asyncio.run(grow_audit(int(args[0])))
+    elif command == "count":
+        found = asyncio.run(count(UUID(args[0])))
     else:
         raise SystemExit(__doc__)
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":

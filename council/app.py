@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from council.accounts.controller import AccountController
 from council.accounts.counters import counters_for
+from council.accounts.sessions import SessionCache
 from council.audit.controller import AuditController
 from council.cli import CouncilCLIPlugin
 from council.clock import Clock
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or Clock()
     db_config = alchemy_config(settings)
     counters = counters_for(settings, db_config.get_engine())
+    sessions = SessionCache(db_config.get_engine(), settings)
     app = Litestar(
         route_handlers=[
             healthz,
@@ -202,9 +204,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "alchemy": db_config,
                 "storage": storage_for(settings),
                 "counters": counters,
+                "sessions": sessions,
             }
         ),
-        on_shutdown=[counters.close],
+        on_shutdown=[sessions.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         openapi_config=None,

@@ -21,7 +21,9 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), locales=[locale], domain="messages")
 
 
+@functools.cache
 def available_locales() -> tuple[str, ...]:
+    """The catalogs shipped with the code, read once: set_locale runs on every request."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.mo"))
     return (SOURCE_LOCALE, *(name for name in found if name != SOURCE_LOCALE))
 

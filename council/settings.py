@@ -34,6 +34,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # One log line per request costs about as much CPU as a cached page: off unless asked for.
+    access_log: bool = False
     session_idle_minutes: int = 120
     session_absolute_hours: int = 24 * 7
     # Throttles (SECURITY.md), each read from COUNCIL_<NAME IN CAPITALS> (see LIMITS). Only
@@ -93,6 +95,7 @@ class Settings:
             host=host,
             port=port,
             workers=int(env.get("COUNCIL_WORKERS", "1")),
+            access_log=_bool(env.get("COUNCIL_ACCESS_LOG"), False),
             file_storage=env.get("COUNCIL_FILE_STORAGE", ""),
             **_limits(env),
         )

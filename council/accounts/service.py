@@ -29,7 +29,7 @@ from council.settings import Settings
 from council.workorders.models import DepartmentCouncil, DepartmentLiaison
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -199,7 +199,7 @@ async def start_session(
     token = secrets.token_urlsafe(32)
     db.add(
         WebSession(
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             person_id=person.id,
             created_at=now,
             last_seen_at=now,
@@ -214,7 +214,7 @@ async def start_session(
 
 
 async def end_session(db: AsyncSession, token: str) -> None:
-    await db.execute(sa.delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+    await db.execute(sa.delete(WebSession).where(WebSession.token_hash == token_hash(token)))
 
 
 async def end_all_sessions(db: AsyncSession, person_id: UUID) -> None:
@@ -225,13 +225,28 @@ async def end_all_sessions(db: AsyncSession, person_id: UUID) -> None:
 class ResolvedSession:
     session_id: UUID
     person: Person
-    needs_touch: bool
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def session_alive(
+    last_seen_at: dt.datetime, expires_at: dt.datetime, now: dt.datetime, settings: Settings
+) -> bool:
+    """Within its absolute lifetime and its idle limit."""
+    idle_limit = last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes)
+    return now < expires_at and now < idle_limit
 
 
 async def resolve_session(
-    db: AsyncSession, token: str, settings: Settings, now: dt.datetime
+    db: AsyncSession,
+    token: str,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    seen: dt.datetime | None = None,
 ) -> ResolvedSession | None:
-    """The session behind a cookie, if it is alive and its person may still sign in."""
+    """The session behind a cookie, if it is alive and its person may still sign in.
+    ``seen``: a later use of the session than the stored one, known but not yet written."""
     if not token or len(token) > 100:
         return None
     row = (
@@ -239,7 +254,7 @@ async def resolve_session(
             sa.select(WebSession, Person)
             .join(Person, Person.id == WebSession.person_id)
             .where(
-                WebSession.token_hash == _token_hash(token),
+                WebSession.token_hash == token_hash(token),
                 WebSession.second_factor_pending.is_(False),
             )
         )
@@ -247,11 +262,10 @@ async def resolve_session(
     if row is None:
         return None
     session, person = row
-    idle_limit = session.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes)
-    if now >= session.expires_at or now >= idle_limit or person.disabled_at is not None:
+    last_seen = max(session.last_seen_at, seen) if seen else session.last_seen_at
+    if not session_alive(last_seen, session.expires_at, now, settings) or person.disabled_at:
         return None
-    # Touch at most once a minute: the idle clock needs no finer grain than that.
-    return ResolvedSession(session.id, person, now - session.last_seen_at > dt.timedelta(minutes=1))
+    return ResolvedSession(session.id, person, last_seen, session.expires_at)
 
 
 async def pending_person(db: AsyncSession, token: str, now: dt.datetime) -> Person | None:
@@ -262,17 +276,11 @@ async def pending_person(db: AsyncSession, token: str, now: dt.datetime) -> Pers
         sa.select(Person)
         .join(WebSession, WebSession.person_id == Person.id)
         .where(
-            WebSession.token_hash == _token_hash(token),
+            WebSession.token_hash == token_hash(token),
             WebSession.second_factor_pending.is_(True),
             WebSession.expires_at > now,
             Person.disabled_at.is_(None),
         )
-    )
-
-
-async def touch_session(db: AsyncSession, session_id: UUID, now: dt.datetime) -> None:
-    await db.execute(
-        sa.update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now)
     )
 
 

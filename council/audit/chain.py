@@ -78,21 +78,34 @@ class Verdict:
         return self.breaks[0] if self.breaks else None
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A point of the chain already verified: entry ``seq`` and its hash (GENESIS at 0)."""
+
+    seq: int
+    hash: str
+
+
+START = Anchor(0, GENESIS)
+
+
 def verify(
     chain: str,
     entries: Iterable[tuple[EntryFacts, str]],
     published_head: Mapping[str, Any] | None = None,
+    after: Anchor = START,
 ) -> Verdict:
     """Check each (facts, stored hash) pair in seq order; name every entry that does not fit.
 
     ``published_head`` ({"seq": n, "hash": h}) is a head kept outside the log (the chain's
     head row, a printed notice): it catches a truncated tail or a fully recomputed forgery.
+    ``after``: the entries given follow this verified point (a checkpoint), not the start.
     """
     breaks: list[Break] = []
-    expected_prev = GENESIS
-    expected_seq = 1
-    last_hash = GENESIS
-    count = 0
+    expected_prev = after.hash
+    expected_seq = after.seq + 1
+    last_hash = after.hash
+    count = after.seq
     for facts, stored in entries:
         count += 1
         if facts.seq != expected_seq:

@@ -134,7 +134,8 @@ class AuditController(Controller):
         before: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_AUDIT)
-        verdict = await service.verify_chain(db_session, council.id)
+        writer = request.app.state.alchemy.get_session
+        verdict = await service.checked_verdict(db_session, council.id, writer)
         entries = await service.entries(db_session, council.id, limit=50, before_seq=before)
         return page(
             request,

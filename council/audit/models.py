@@ -39,3 +39,18 @@ class AuditHead(Base):
     chain: Mapped[str] = mapped_column(sa.String(40), unique=True)
     seq: Mapped[int] = mapped_column(sa.Integer, default=0)
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditCheckpoint(Base):
+    """How far a chain was last verified: entries 1 to ``seq`` fit, the last with ``hash``.
+
+    Verifying starts after it, so a page costs the same however long the log has grown. An
+    UPDATE or DELETE of any entry of the chain removes its checkpoint (database triggers, see
+    the migration), and the next verification goes through the whole chain again.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    chain: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    hash: Mapped[str] = mapped_column(sa.String(64))

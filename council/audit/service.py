@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.audit.chain import GENESIS, EntryFacts, Verdict, canonical_json, entry_hash, verify
-from council.audit.models import AuditEntry, AuditHead
+from council.audit.chain import (
+    GENESIS,
+    START,
+    Anchor,
+    EntryFacts,
+    Verdict,
+    canonical_json,
+    entry_hash,
+    verify,
+)
+from council.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from council.db import write_intent
 from council.orm import utcnow
+
+log = logging.getLogger("council.audit")
 
 PLATFORM_CHAIN = "platform"
 
@@ -120,7 +135,8 @@ async def record_by(
     )
 
 
-def facts_of(entry: AuditEntry) -> EntryFacts:
+def facts_of(entry: Any) -> EntryFacts:
+    """The facts of an entry, from the model or from a row of ``FACT_COLUMNS``."""
     return EntryFacts(
         chain=entry.chain,
         seq=entry.seq,
@@ -135,24 +151,117 @@ def facts_of(entry: AuditEntry) -> EntryFacts:
     )
 
 
+# What the hash covers and the stored hash: rows, not objects, for the thousands a chain holds.
+FACT_COLUMNS = (
+    AuditEntry.chain,
+    AuditEntry.seq,
+    AuditEntry.occurred_at,
+    AuditEntry.actor_id,
+    AuditEntry.actor_label,
+    AuditEntry.action,
+    AuditEntry.object_type,
+    AuditEntry.object_id,
+    AuditEntry.summary,
+    AuditEntry.prev_hash,
+    AuditEntry.hash,
+)
+
+
+async def _head_of(db: AsyncSession, chain: str) -> dict[str, Any]:
+    head = (
+        await db.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain))
+    ).one_or_none()
+    return {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": GENESIS}
+
+
+async def _verify_from(
+    db: AsyncSession, chain: str, published_head: Mapping[str, Any], after: Anchor = START
+) -> Verdict:
+    rows = await db.execute(
+        sa.select(*FACT_COLUMNS)
+        .where(AuditEntry.chain == chain, AuditEntry.seq > after.seq)
+        .order_by(AuditEntry.seq)
+    )
+    return verify(chain, ((facts_of(r), r.hash) for r in rows), published_head, after)
+
+
 async def verify_chain(
     db: AsyncSession, council_id: UUID | None, published_head: Mapping[str, Any] | None = None
 ) -> Verdict:
-    """Recompute the chain; the stored head row is used unless a published head is given."""
+    """Recompute the whole chain; the stored head row is used unless a published head is given.
+    Restore and `database verify` use this: they trust no checkpoint."""
     chain = chain_for(council_id)
-    rows = (
+    return await _verify_from(db, chain, published_head or await _head_of(db, chain))
+
+
+# A checkpoint moves on once this many new entries verified: a page view writes rarely.
+CHECKPOINT_EVERY = 50
+
+SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def _checkpoint(db: AsyncSession, chain: str) -> Anchor | None:
+    """The chain's checkpoint if its entries still fit it: as many entries up to it as its
+    number, the last with its hash. Triggers drop it on any change to an entry; this catches
+    what a change made with the triggers off left behind, at the cost of one indexed count."""
+    point = (
         await db.execute(
-            sa.select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq)
+            sa.select(AuditCheckpoint.seq, AuditCheckpoint.hash).where(
+                AuditCheckpoint.chain == chain
+            )
         )
-    ).scalars()
-    if published_head is None:
-        head = (
-            await db.execute(sa.select(AuditHead).where(AuditHead.chain == chain))
-        ).scalar_one_or_none()
-        published_head = (
-            {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": GENESIS}
+    ).one_or_none()
+    if point is None:
+        return None
+    count, anchor_hash = (
+        await db.execute(
+            sa.select(
+                sa.func.count(AuditEntry.id),
+                sa.func.max(sa.case((AuditEntry.seq == point.seq, AuditEntry.hash))),
+            ).where(AuditEntry.chain == chain, AuditEntry.seq <= point.seq)
         )
-    return verify(chain, ((facts_of(e), e.hash) for e in rows), published_head)
+    ).one()
+    if count != point.seq or anchor_hash != point.hash:
+        log.warning("audit chain %s no longer fits its checkpoint at %s", chain, point.seq)
+        return None
+    return Anchor(point.seq, point.hash)
+
+
+async def checked_verdict(
+    db: AsyncSession, council_id: UUID | None, writer: SessionFactory | None = None
+) -> Verdict:
+    """The chain's verdict, verifying only the entries after its checkpoint.
+
+    When that tail holds CHECKPOINT_EVERY entries or more and verifies, the checkpoint moves
+    to its end, written through ``writer`` (a session of its own: the caller's may be a
+    read-only request). A break anywhere is named as by ``verify_chain``."""
+    chain = chain_for(council_id)
+    head = await _head_of(db, chain)
+    after = await _checkpoint(db, chain) or START
+    verdict = await _verify_from(db, chain, head, after)
+    if verdict.ok and writer is not None and verdict.entries - after.seq >= CHECKPOINT_EVERY:
+        await _store_checkpoint(writer, chain, Anchor(verdict.entries, verdict.head_hash))
+    return verdict
+
+
+async def _store_checkpoint(writer: SessionFactory, chain: str, point: Anchor) -> None:
+    """Move the checkpoint forward (never back); a failure only costs the next page a
+    longer verification."""
+    try:
+        with write_intent(True):
+            async with writer() as db:
+                dialect = db.get_bind().dialect.name
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                stmt = insert(AuditCheckpoint).values(chain=chain, seq=point.seq, hash=point.hash)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[AuditCheckpoint.chain],
+                    set_={"seq": stmt.excluded.seq, "hash": stmt.excluded.hash},
+                    where=AuditCheckpoint.seq < stmt.excluded.seq,
+                )
+                await db.execute(stmt)
+                await db.commit()
+    except Exception:
+        log.warning("could not store the checkpoint of audit chain %s", chain, exc_info=True)
 
 
 async def entries(

@@ -11,15 +11,13 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts import service as accounts
 from council.accounts.models import Person
 from council.councils.permissions import ANONYMOUS, Actor
-from council.db import write_intent
 from council.errors import NotFound
 from council.i18n import _
 
 if TYPE_CHECKING:
-    from council.clock import Clock
+    from council.accounts.sessions import SessionCache
     from council.settings import Settings
 
 SESSION_COOKIE = "council_session"
@@ -33,33 +31,19 @@ def session_cookie_name(settings: Settings) -> str:
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     """Resolve the session cookie on every request; anonymous visitors pass as ANONYMOUS.
 
-    Roles are read from the database each time, so removing a role or disabling a person
-    takes effect on their very next request.
+    The session and roles come from the process's session cache, which checks the person's
+    auth version on every request (``council.accounts.sessions``): removing a role, disabling
+    a person or signing out takes effect on their very next request, in every process.
     """
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         state = connection.app.state
-        settings: Settings = state.settings
-        token = connection.cookies.get(session_cookie_name(settings), "")
+        token = connection.cookies.get(session_cookie_name(state.settings), "")
         if not token:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
-        clock: Clock = state.clock
-        now = clock.now()
-        # Reading the session needs no write lock, even on a POST: on SQLite a vote would
-        # otherwise queue for it twice, once here and once in its own transaction.
-        with write_intent(False):
-            async with state.alchemy.get_session() as db:
-                resolved = await accounts.resolve_session(db, token, settings, now)
-                if resolved is None:
-                    return AuthenticationResult(user=ANONYMOUS, auth=None)
-                actor = await accounts.actor_for(db, resolved.person)
-                await db.rollback()
-        if resolved.needs_touch:
-            with write_intent(True):
-                async with state.alchemy.get_session() as db:
-                    await accounts.touch_session(db, resolved.session_id, now)
-                    await db.commit()
-        return AuthenticationResult(user=actor, auth=resolved)
+        sessions: SessionCache = state.sessions
+        actor = await sessions.actor(token, state.clock.now())
+        return AuthenticationResult(user=actor or ANONYMOUS, auth=None)
 
 
 def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:

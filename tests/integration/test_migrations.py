@@ -55,3 +55,51 @@ def test_upgrade_downgrade_upgrade_and_models_match(empty_settings: Settings) ->
     assert _tables(empty_settings) <= {"alembic_version"}
     dbs.run_in_thread(lambda: _commands(empty_settings).upgrade("head"))
     assert {"council", "person", "audit_entry", "shop", "membership"} <= _tables(empty_settings)
+
+
+# The triggers the session cache and the audit checkpoint rely on. A later migration that
+# rebuilds one of these tables (SQLite batch mode copies the table) would drop its triggers
+# without a word: this names the ones that must be there at head.
+TRIGGERS = {
+    "sqlite": {
+        "audit_entry_updated_drops_checkpoint",
+        "audit_entry_deleted_drops_checkpoint",
+        "membership_inserted_auth",
+        "membership_updated_auth",
+        "membership_deleted_auth",
+        "web_session_deleted_auth",
+        "web_session_updated_auth",
+        "person_updated_auth",
+    },
+    "postgresql": {
+        "audit_entry_drops_checkpoint",
+        "audit_entries_truncated",
+        "membership_auth",
+        "web_session_auth",
+        "person_auth",
+    },
+}
+
+
+def _triggers(settings: Settings, engine_name: str) -> set[str]:
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine_name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+
+    async def read() -> set[str]:
+        engine = create_engine(settings, pooled=False)
+        async with engine.connect() as conn:
+            names = set((await conn.execute(sa.text(query))).scalars())
+        await engine.dispose()
+        return names
+
+    return dbs.run_async(read)
+
+
+def test_cache_and_checkpoint_triggers_exist_at_head(
+    empty_settings: Settings, engine_name: str
+) -> None:
+    dbs.run_in_thread(lambda: _commands(empty_settings).upgrade("head"))
+    assert _triggers(empty_settings, engine_name) >= TRIGGERS[engine_name]
