@@ -6,7 +6,8 @@ Create Date: 2026-12-01 18:30:00.000000+00:00
 
 Each process caches sessions and roles and compares person.auth_version on every request.
 The triggers raise it on every change the cache depends on, whichever code makes it: a
-membership inserted, updated or deleted; a session deleted or changed other than its idle
+membership or a department liaison inserted, updated or deleted, a department serving a
+council or no longer; a session deleted or changed other than its idle
 clock (last_seen_at); the person disabled, made admin or renamed.
 """
 
@@ -28,6 +29,8 @@ depends_on = None
 RAISE = "UPDATE person SET auth_version = auth_version + 1 WHERE id"
 SESSION_FIELDS = "token_hash, person_id, expires_at, second_factor_pending"
 PERSON_FIELDS = "disabled_at, is_admin, display_name"
+# A liaison acts for his department in the councils it serves: both tables shape his roles.
+LIAISONS_OF = "SELECT person_id FROM department_liaison WHERE department_id"
 SQLITE_TRIGGERS = {
     "membership_inserted_auth": f"AFTER INSERT ON membership BEGIN {RAISE} = NEW.person_id; END",
     "membership_updated_auth": (
@@ -40,6 +43,25 @@ SQLITE_TRIGGERS = {
         f"BEGIN {RAISE} IN (OLD.person_id, NEW.person_id); END"
     ),
     "person_updated_auth": f"AFTER UPDATE OF {PERSON_FIELDS} ON person BEGIN {RAISE} = NEW.id; END",
+    "department_liaison_inserted_auth": (
+        f"AFTER INSERT ON department_liaison BEGIN {RAISE} = NEW.person_id; END"
+    ),
+    "department_liaison_updated_auth": (
+        f"AFTER UPDATE ON department_liaison BEGIN {RAISE} IN (OLD.person_id, NEW.person_id); END"
+    ),
+    "department_liaison_deleted_auth": (
+        f"AFTER DELETE ON department_liaison BEGIN {RAISE} = OLD.person_id; END"
+    ),
+    "department_council_inserted_auth": (
+        f"AFTER INSERT ON department_council BEGIN {RAISE} IN ({LIAISONS_OF} = NEW.department_id); END"
+    ),
+    "department_council_updated_auth": (
+        f"AFTER UPDATE ON department_council BEGIN {RAISE} IN "
+        f"({LIAISONS_OF} IN (OLD.department_id, NEW.department_id)); END"
+    ),
+    "department_council_deleted_auth": (
+        f"AFTER DELETE ON department_council BEGIN {RAISE} IN ({LIAISONS_OF} = OLD.department_id); END"
+    ),
 }
 POSTGRESQL_FUNCTIONS = (
     # Rows of membership and web_session: the person (or people) they belong to.
@@ -49,6 +71,13 @@ POSTGRESQL_FUNCTIONS = (
         IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.person_id <> OLD.person_id) THEN
             {RAISE} = NEW.person_id;
         END IF;
+        RETURN NULL;
+    END $$""",
+    # Rows of department_council: every liaison of the department (or departments).
+    f"""CREATE FUNCTION raise_liaisons_auth_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN {RAISE} IN ({LIAISONS_OF} = OLD.department_id); END IF;
+        IF TG_OP <> 'DELETE' THEN {RAISE} IN ({LIAISONS_OF} = NEW.department_id); END IF;
         RETURN NULL;
     END $$""",
     # The person row itself, before it is written.
@@ -63,6 +92,10 @@ POSTGRESQL_TRIGGERS = {
     "EXECUTE FUNCTION raise_auth_version()",
     "web_session_auth": f"AFTER DELETE OR UPDATE OF {SESSION_FIELDS} ON web_session "
     "FOR EACH ROW EXECUTE FUNCTION raise_auth_version()",
+    "department_liaison_auth": "AFTER INSERT OR UPDATE OR DELETE ON department_liaison "
+    "FOR EACH ROW EXECUTE FUNCTION raise_auth_version()",
+    "department_council_auth": "AFTER INSERT OR UPDATE OR DELETE ON department_council "
+    "FOR EACH ROW EXECUTE FUNCTION raise_liaisons_auth_version()",
     "person_auth": f"BEFORE UPDATE OF {PERSON_FIELDS} ON person FOR EACH ROW "
     "EXECUTE FUNCTION raise_own_auth_version()",
 }
@@ -94,6 +127,7 @@ def downgrade() -> None:
             table = body.split(" ON ")[1].split()[0]
             op.execute(f"DROP TRIGGER {name} ON {table}")
         op.execute("DROP FUNCTION raise_own_auth_version()")
+        op.execute("DROP FUNCTION raise_liaisons_auth_version()")
         op.execute("DROP FUNCTION raise_auth_version()")
     else:
         for name in SQLITE_TRIGGERS:
