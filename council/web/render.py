@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from council.errors import FormInvalid
 from council.i18n import N_
+from council.web.answer import refusal_of
 from council.web.auth import actor_of
 
 # Messages shown after a successful POST-redirect-GET, picked by key so no text travels in URLs.
@@ -152,6 +153,10 @@ def page(
         "notice": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
+    if refusal := refusal_of(request):
+        # A refused form's page (web/answer.py): the form again, as typed, with its errors.
+        ctx.update(refusal=refusal, errors=refusal.errors, values=refusal.values, form=refusal.form)
+        status_code = refusal.status
     # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media
     # type to the template, and the browser would show the page's markup as text.
     return Template(

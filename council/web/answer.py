@@ -1,0 +1,193 @@
+"""A refused form answers in place: the page it was sent from comes back with the person's
+input, the message beside the field (or at the top) and the refusal's status, 422 for invalid
+input, 409 for a state conflict, 403 for a form this person may not submit as filled in.
+
+Controllers only raise (``FormInvalid``, ``TransitionRefused``, ``Conflict``…). The page is
+the GET route at the form's address or the nearest one above it, unless the POST route names
+another with ``page="route.name"``; ``form="name"`` says which form of that page was refused
+(templates show errors and values beside the form whose name matches). The page's own handler
+renders it, after the refused transaction is rolled back, and ``render.page`` adds the refusal
+to its context. A page that cannot be shown falls back to the error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import UploadFile
+from litestar.response import Template
+from litestar.routes import HTTPRoute
+from litestar.types import Receive, Scope, Send
+from litestar.utils.scope.state import CONNECTION_STATE_KEY, ScopeState
+
+from council.errors import Conflict, DomainError, FormInvalid, TransitionRefused
+
+log = logging.getLogger("council.answer")
+
+REFUSAL_KEY = "council.refusal"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What the page shows again: the message, each field's error, the values typed."""
+
+    status: int
+    message: str
+    errors: Mapping[str, str]
+    values: Mapping[str, Any] = field(default_factory=dict)
+    form: str = ""
+
+    @property
+    def messages(self) -> list[str]:
+        """Every distinct message, the field errors after the general one."""
+        seen: list[str] = []
+        for text in (self.message, *self.errors.values()):
+            if text and text not in seen:
+                seen.append(text)
+        return seen
+
+
+def answers_in_place(exc: DomainError) -> bool:
+    """Refusals a person can correct on the same page; a missing page, a forbidden one and a
+    rate limit stay error pages."""
+    return isinstance(exc, FormInvalid | TransitionRefused | Conflict)
+
+
+def refusal_of(request: Request) -> Refusal | None:
+    refusal = request.scope.get("state", {}).get(REFUSAL_KEY)
+    return refusal if isinstance(refusal, Refusal) else None
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    if isinstance(exc, FormInvalid):
+        return dict(exc.errors)
+    reasons = getattr(exc, "reasons", ())
+    return {"_form": "；".join(reasons or (exc.message,))}
+
+
+async def _typed(request: Request) -> dict[str, Any]:
+    """The submitted fields as typed (files and the CSRF token left out)."""
+    try:
+        form = await request.form()
+    except Exception:  # a body that did not parse has nothing to show again
+        return {}
+    typed: dict[str, Any] = {}
+    for name in form:
+        if name == "_csrf_token":
+            continue
+        kept = [v for v in form.getall(name) if not isinstance(v, UploadFile)]
+        if kept:
+            typed[name] = kept[0] if len(kept) == 1 else kept
+    return typed
+
+
+def page_route(request: Request) -> tuple[str, HTTPRoute] | None:
+    """The page a POST's form lives on: its ``page`` option, else the GET route at the same
+    address or the nearest above it."""
+    handler = request.scope.get("route_handler")
+    opt = getattr(handler, "opt", {}) or {}
+    app = request.app
+    params = request.path_params
+    if name := opt.get("page"):
+        path = app.route_reverse(name, **params)
+    else:
+        path = request.url.path
+    while path:
+        try:
+            _, found, _, _, _ = app.asgi_router.handle_routing(path=path, method="GET")
+        except Exception:  # noqa: S112 - not a page here: look one level up
+            path = path.rsplit("/", 1)[0]
+            continue
+        for route in app.routes:
+            if (
+                isinstance(route, HTTPRoute)
+                and route.route_handler_map.get("GET", (None,))[0] is found
+            ):
+                return path, route
+        return None
+    return None
+
+
+def _form_name(request: Request) -> str:
+    opt = getattr(request.scope.get("route_handler"), "opt", {}) or {}
+    name = opt.get("form", "")
+    return str(name).format(**request.path_params) if name else ""
+
+
+class InPlace(Response[Any]):
+    """The refused form's page, rendered by its own handler, with the refusal's status."""
+
+    def __init__(self, exc: DomainError, fallback: Callable[[], Response[Any]]) -> None:
+        super().__init__(content=None, status_code=exc.status_code)
+        self.exc = exc
+        self.fallback = fallback
+
+    def to_asgi_response(self, app: Any, request: Request, **kwargs: Any) -> Any:  # type: ignore[override]
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await self._page(request) or self.fallback()
+            asgi = response.to_asgi_response(app=None, request=request, **kwargs)
+            await asgi(scope=scope, receive=receive, send=send)
+
+        return answer
+
+    async def _page(self, request: Request) -> Response[Any] | None:
+        exc = self.exc
+        values = await _typed(request)
+        if isinstance(exc, FormInvalid):
+            values.update(exc.values)
+        refusal = Refusal(exc.status_code, exc.message, _errors(exc), values, _form_name(request))
+        found = page_route(request)
+        if found is None:
+            return None
+        path, route = found
+        # Nothing the refused action did may show on its page, nor be committed later.
+        session = request.scope.get("_aa_connection_state", {})
+        for value in list(session.values()):
+            if hasattr(value, "rollback"):
+                await value.rollback()
+        handler, kwargs_model = route.route_handler_map["GET"]
+        _, _, _, path_params, _ = request.app.asgi_router.handle_routing(path=path, method="GET")
+        state = {k: v for k, v in request.scope["state"].items() if k != CONNECTION_STATE_KEY}
+        scope: Any = {
+            **request.scope,
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "path_params": path_params,
+            "route_handler": handler,
+            "state": {**state, REFUSAL_KEY: refusal},
+        }
+        # The form shown again must carry the same CSRF token as the page it came from.
+        ScopeState.from_scope(scope).csrf_token = ScopeState.from_scope(request.scope).csrf_token
+        shown: Request = handler.resolve_request_class()(scope=scope, receive=request.receive)
+        try:
+            if handler.resolve_guards():
+                await handler.authorize_connection(connection=shown)
+            kwargs = await kwargs_model.to_kwargs(connection=shown)
+            kwargs.pop("data", None)
+            if kwargs_model.dependency_batches:
+                cleanup = await kwargs_model.resolve_dependencies(shown, kwargs)
+                async with cleanup:
+                    return await self._call(handler, shown, kwargs)
+            return await self._call(handler, shown, kwargs)
+        except Exception as page_error:  # the page cannot be shown: the error page says it
+            if not isinstance(page_error, DomainError):
+                log.warning("page of a refused form failed", exc_info=page_error)
+            return None
+
+    async def _call(
+        self, handler: Any, shown: Request, kwargs: dict[str, Any]
+    ) -> Response[Any] | None:
+        parsed = handler.signature_model.parse_values_from_connection_kwargs(
+            connection=shown, kwargs=kwargs
+        )
+        result = await handler.fn(**parsed)
+        if not isinstance(result, Template):
+            return None
+        result.status_code = self.exc.status_code
+        return result
