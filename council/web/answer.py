@@ -19,6 +19,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.datastructures import UploadFile
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.response import Template
 from litestar.routes import HTTPRoute
 from litestar.types import Receive, Scope, Send
@@ -92,14 +93,11 @@ def page_route(request: Request) -> tuple[str, HTTPRoute] | None:
     opt = getattr(handler, "opt", {}) or {}
     app = request.app
     params = request.path_params
-    if name := opt.get("page"):
-        path = app.route_reverse(name, **params)
-    else:
-        path = request.url.path
+    path = app.route_reverse(name, **params) if (name := opt.get("page")) else request.url.path
     while path:
         try:
             _, found, _, _, _ = app.asgi_router.handle_routing(path=path, method="GET")
-        except Exception:  # noqa: S112 - not a page here: look one level up
+        except (NotFoundException, MethodNotAllowedException):  # no page here: look above
             path = path.rsplit("/", 1)[0]
             continue
         for route in app.routes:
@@ -112,9 +110,13 @@ def page_route(request: Request) -> tuple[str, HTTPRoute] | None:
     return None
 
 
-def _form_name(request: Request) -> str:
+def _form_name(request: Request, typed: Mapping[str, Any]) -> str:
+    """The route's ``form`` option: a name, formatted with the path's parameters, or a
+    function of the submitted fields (for one route serving two forms)."""
     opt = getattr(request.scope.get("route_handler"), "opt", {}) or {}
     name = opt.get("form", "")
+    if callable(name):
+        return str(name(typed))
     return str(name).format(**request.path_params) if name else ""
 
 
@@ -136,10 +138,10 @@ class InPlace(Response[Any]):
 
     async def _page(self, request: Request) -> Response[Any] | None:
         exc = self.exc
-        values = await _typed(request)
-        if isinstance(exc, FormInvalid):
-            values.update(exc.values)
-        refusal = Refusal(exc.status_code, exc.message, _errors(exc), values, _form_name(request))
+        typed = await _typed(request)
+        values = {**typed, **exc.values} if isinstance(exc, FormInvalid) else typed
+        form = _form_name(request, typed)
+        refusal = Refusal(exc.status_code, exc.message, _errors(exc), values, form)
         found = page_route(request)
         if found is None:
             return None

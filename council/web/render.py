@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import MediaType, Request
@@ -155,7 +155,7 @@ def page(
     }
     if refusal := refusal_of(request):
         # A refused form's page (web/answer.py): the form again, as typed, with its errors.
-        ctx.update(refusal=refusal, errors=refusal.errors, values=refusal.values, form=refusal.form)
+        ctx.update(refused=refusal, errors=refusal.errors, values=refusal.values, form=refusal.form)
         status_code = refusal.status
     # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media
     # type to the template, and the browser would show the page's markup as text.
@@ -190,24 +190,3 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
-
-
-async def in_place(
-    request: Request,
-    action: Callable[[], Awaitable[str | None]],
-    *,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    form: str,
-    success: str,
-    notice: str,
-) -> Template | Redirect:
-    """Run a form's ``action``: on success, redirect (to what it returns, or ``success``) with
-    the notice; refused, the page again with the message beside the form named ``form``."""
-    try:
-        target = await action()
-    except FormInvalid as exc:
-        shown = await context()
-        shown["form"] = form
-        return form_page(request, template, exc, shown)
-    return redirect(target or success, notice)
