@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -19,6 +20,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from council.accounts import setup
 from council.accounts.controller import AccountController
 from council.accounts.counters import counters_for
 from council.accounts.sessions import SessionCache
@@ -142,6 +144,22 @@ def _template_config() -> TemplateConfig[Jinja]:
     return TemplateConfig(instance=_template_engine())
 
 
+async def announce_setup(app: Litestar) -> None:
+    """While no administrator exists, print the one-time code the setup page asks for: only
+    whoever sees the server's output can claim the instance (accounts/setup.py)."""
+    config = app.state.alchemy
+    async with config.get_session() as db:
+        code = await setup.setup_code(db, app.state.settings, app.state.clock.now())
+        await db.commit()
+    if code:
+        base = app.state.settings.base_url
+        print(  # the server's output is where the code must appear
+            f"council: no administrator yet. Open {base}/setup and enter the setup code {code}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
@@ -207,6 +225,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "sessions": sessions,
             }
         ),
+        on_startup=[announce_setup],
         on_shutdown=[sessions.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,

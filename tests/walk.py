@@ -72,6 +72,7 @@ class Form:
     fields: tuple[tuple[str, str], ...]  # as rendered: (name, value)
     multipart: bool
     role: str
+    texts: tuple[str, ...] = ()  # the fields a person types into (text inputs, text areas)
 
     def data(self, **changes: str | bytes) -> list[tuple[str, str | bytes]]:
         kept = [(k, v) for k, v in self.fields if k not in changes and k != "_csrf_token"]
@@ -157,6 +158,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.links: list[str] = []
         self.forms: list[tuple[str, bool, list[tuple[str, str]]]] = []
+        self.texts: list[list[str]] = []  # per form, its free-text fields
         self._form: tuple[str, bool, list[tuple[str, str]]] | None = None
         self._select: str | None = None
         self._textarea: str | None = None
@@ -171,12 +173,18 @@ class _Page(HTMLParser):
             if post:
                 action = a.get("hx-post") or a.get("action", "")
                 self._form = (action, "multipart" in a.get("enctype", ""), [])
+                self.texts.append([])
             elif a.get("action"):
                 self.links.append(a["action"])
         if self._form is None:
             if "hx-post" in a and tag != "form":
                 self.forms.append((a["hx-post"], False, []))
+                self.texts.append([])
             return
+        if (tag == "textarea" or (tag == "input" and a.get("type", "text") == "text")) and a.get(
+            "name"
+        ):
+            self.texts[-1].append(a["name"])
         fields = self._form[2]
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text")
@@ -239,13 +247,13 @@ async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
                     continue
                 page = _Page()
                 page.feed(response.text)
-                for action, multipart, fields in page.forms:
+                for (action, multipart, fields), texts in zip(page.forms, page.texts, strict=True):
                     target = _local(url, action) if action else url
                     route = site.route_of(target, "POST") if target else None
                     if route is None or target is None:
                         continue
                     _remember(site, target, "POST")
-                    form = Form(target, tuple(fields), multipart, role)
+                    form = Form(target, tuple(fields), multipart, role, tuple(texts))
                     kept = site.forms[route.path]
                     if form not in kept and len(kept) < PER_ROUTE * len(roles):
                         kept.append(form)

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts import second_factor, service
+from council.accounts import second_factor, service, setup
 from council.accounts.models import Person
 from council.accounts.schemas import (
     ChangePasswordForm,
@@ -62,6 +62,25 @@ def _attempt(request: Request) -> service.Attempt:
 
 class AccountController(Controller):
     tags = ["accounts"]
+
+    @get("/setup", name="accounts.setup")
+    async def setup_form(self, request: Request, db_session: AsyncSession) -> Template:
+        """The first administrator of an empty instance; gone once one exists."""
+        if not await setup.needs_setup(db_session):
+            raise NotFound(_("找不到这个页面"))
+        return page(request, "accounts/setup.html", {"values": {}, "errors": {}})
+
+    @post("/setup", name="accounts.setup_post")
+    async def setup(self, request: Request, db_session: AsyncSession, data: Form) -> Redirect:
+        state = request.app.state
+        try:
+            form = parse_form(setup.SetupForm, data)
+            person = await setup.claim(db_session, form, _attempt(request), state.settings)
+        except FormInvalid:
+            await db_session.commit()  # a wrong code counts, although it is refused
+            raise
+        token = await service.start_session(db_session, person, state.settings, state.clock.now())
+        return _with_session_cookie(redirect("/admin", "admin_created"), request, token)
 
     @get("/signin", name="accounts.signin")
     async def signin_form(self, request: Request, next: str = "") -> Template:

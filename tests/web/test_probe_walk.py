@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 
 from council.app import create_app
@@ -181,3 +183,56 @@ async def test_probe_fuzz_every_path_parameter_never_causes_a_server_error(
                         elif method == "GET" and route.path not in NOT_PAGES:
                             _check(response, f"GET {url}", failures)
     assert failures == []
+
+
+TYPED = "请保留我写的这句话"  # what a person typed, to be found again on the refused form
+REFUSED = (403, 409, 422)
+
+
+def _not_in_place(response: Response, form: Form) -> str | None:
+    """Why a refusal is not the form's page again with the input and a message, or None."""
+    html = response.text
+    if 'class="panel error-page"' in html:
+        return "a bare error page"
+    if 'id="refusal"' not in html or "没有保存" not in html:
+        return "no message at the top"
+    action = urlsplit(form.action).path
+    if f'action="{action}"' not in html and f'hx-post="{action}"' not in html:
+        return "the form is not on the page"
+    if form.texts and response.status_code == 422 and TYPED not in html:
+        return "the input typed is lost"
+    return None
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+async def test_every_refused_form_answers_in_place_with_the_input_kept(
+    walked: tuple[Litestar, Site], role: str
+) -> None:
+    """Each form a role is shown, sent with what a person types filled in and every other
+    field blank: refused, the same page comes back with the form, what was typed and a zh-CN
+    message (and, to htmx, the message in the page's message area), never a bare error page."""
+    app, site = walked
+    failures: list[str] = []
+    answered: list[str] = []
+    async with client_for(app) as client:
+        if login := ROLES[role]:
+            await sign_in(client, login)
+        for path, forms in site.post_targets().items():
+            mine = [f for f in forms if f.role == role and f.action != "/signout"]
+            for form in mine[:1]:
+                data = [(n, TYPED if n in form.texts else "") for n, _ in form.fields]
+                data = [(n, v) for n, v in data if n != "_csrf_token"]
+                response = await submit(client, form, data)
+                if response.status_code not in REFUSED or 'id="refusal"' not in response.text:
+                    if response.status_code in (409, 422):
+                        failures.append(f"{path}: {_not_in_place(response, form)}")
+                    continue
+                answered.append(path)
+                if problem := _not_in_place(response, form):
+                    failures.append(f"{path}: {problem}")
+                again = await submit(client, form, data, **HTMX)
+                if again.headers.get("hx-retarget") != "#messages" or "没有" not in again.text:
+                    failures.append(f"{path} (htmx): {again.status_code}")
+    assert failures == []
+    # Not a vacuous pass: every role that is shown forms has some refused in place.
+    assert answered or not any(f.role == role for fs in site.forms.values() for f in fs)
