@@ -34,6 +34,7 @@ from council.consultations.workflow import label as state_label
 from council.conventions.controller import ConventionController
 from council.conventions.controller_manage import ConventionManageController
 from council.councils.controller import CouncilController
+from council.councils.controller_import import ImportController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CouncilController,
             AccountController,
             ManageController,
+            ImportController,
             AdminController,
             AuditController,
             MatterController,

@@ -24,7 +24,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import current_person, require_login, session_cookie_name
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 from council.web.security import client_ip
 
 
@@ -96,12 +96,10 @@ class AccountController(Controller):
         try:
             form = parse_form(SignInForm, data)
             person = await service.authenticate(db_session, form, attempt, state.settings)
-        except (FormInvalid, Throttled) as exc:
+        except (FormInvalid, Throttled):
             # Failed attempts must count even though the request fails: keep the counters.
             await db_session.commit()
-            if isinstance(exc, Throttled):
-                raise
-            return form_page(request, "accounts/signin.html", exc)
+            raise
         old = request.cookies.get(session_cookie_name(state.settings))
         if old:
             await service.end_session(db_session, old)
@@ -139,11 +137,9 @@ class AccountController(Controller):
             await second_factor.check_sign_in_code(
                 db_session, person, form.code, state.settings.signin_failures_per_account_hour, now
             )
-        except (FormInvalid, Throttled) as exc:
+        except (FormInvalid, Throttled):
             await db_session.commit()  # failed codes count, as failed passwords do
-            if isinstance(exc, Throttled):
-                raise
-            return form_page(request, "accounts/code.html", exc)
+            raise
         await service.end_session(db_session, token)
         fresh = await service.start_session(db_session, person, state.settings, now)
         return _with_session_cookie(redirect(_safe_next(form.next), "signed_in"), request, fresh)
@@ -167,9 +163,9 @@ class AccountController(Controller):
         try:
             form = parse_form(SignUpForm, data)
             person = await service.sign_up(db_session, form, _attempt(request), state.settings)
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a taken login was answered: the probe counts
-            return form_page(request, "accounts/signup.html", exc)
+            raise
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
         return _with_session_cookie(redirect("/me", "signed_up"), request, token)
 
@@ -203,15 +199,8 @@ class AccountController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
     ) -> Template | Redirect:
         person = await current_person(db_session, actor)
-        try:
-            form = parse_form(CodeForm, data)
-            await second_factor.confirm(
-                db_session, person, form.code, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(
-                request, "accounts/second_factor.html", exc, _second_factor_context(person)
-            )
+        form = parse_form(CodeForm, data)
+        await second_factor.confirm(db_session, person, form.code, request.app.state.clock.now())
         return redirect("/me/two-factor", "second_factor_on")
 
     @post("/me/two-factor/disable", name="accounts.second_factor_disable", guards=[require_login])
@@ -225,11 +214,9 @@ class AccountController(Controller):
             await second_factor.disable(
                 db_session, person, form.password, form.code, state.settings, state.clock.now()
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong password counts, as on /me/password
-            return form_page(
-                request, "accounts/second_factor.html", exc, _second_factor_context(person)
-            )
+            raise
         return redirect("/me/two-factor", "second_factor_off")
 
     @get("/me/password", name="accounts.password", guards=[require_login])
@@ -247,9 +234,9 @@ class AccountController(Controller):
             await service.change_password(
                 db_session, person, form, state.settings, state.clock.now()
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong current password counts
-            return form_page(request, "accounts/password.html", exc)
+            raise
         # Every other browser is signed out; this one gets a fresh session.
         await service.end_all_sessions(db_session, person.id)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())

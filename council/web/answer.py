@@ -25,7 +25,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import CONNECTION_STATE_KEY, ScopeState
 
-from council.errors import Conflict, DomainError, FormInvalid, TransitionRefused
+from council.errors import Conflict, DomainError, FormInvalid, NotAllowed, TransitionRefused
 
 log = logging.getLogger("council.answer")
 
@@ -53,9 +53,10 @@ class Refusal:
 
 
 def answers_in_place(exc: DomainError) -> bool:
-    """Refusals a person can correct on the same page; a missing page, a forbidden one and a
-    rate limit stay error pages."""
-    return isinstance(exc, FormInvalid | TransitionRefused | Conflict)
+    """Refusals answered on the form's page: invalid input, a state conflict, an action this
+    person may not take there. A missing page and a rate limit stay error pages, and so does
+    a page the person may not see (its own handler refuses it)."""
+    return isinstance(exc, FormInvalid | TransitionRefused | Conflict | NotAllowed)
 
 
 def refusal_of(request: Request) -> Refusal | None:

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from council.errors import FormInvalid
 from council.i18n import N_
-from council.web.answer import refusal_of
+from council.web.answer import REFUSAL_KEY, Refusal, refusal_of
 from council.web.auth import actor_of
 
 # Messages shown after a successful POST-redirect-GET, picked by key so no text travels in URLs.
@@ -177,14 +177,15 @@ def form_page(
     *,
     fragment: str | None = None,
 ) -> Template:
-    """The form again, with every field's error and the values the person typed."""
-    return page(
-        request,
-        template,
-        {**(context or {}), "errors": exc.errors, "values": exc.values},
-        fragment=fragment,
-        status_code=exc.status_code,
+    """A refusal a handler answers on a page of its own choosing: shown as web/answer.py
+    shows every refused form (the message at the top, errors beside the fields, the values
+    typed), beside the form named by ``context["form"]``."""
+    shown = dict(context or {})
+    refusal = Refusal(
+        exc.status_code, exc.message, dict(exc.errors), dict(exc.values), shown.get("form", "")
     )
+    request.scope.setdefault("state", {})[REFUSAL_KEY] = refusal
+    return page(request, template, shown, fragment=fragment)
 
 
 def redirect(path: str, notice: str | None = None) -> Redirect:
