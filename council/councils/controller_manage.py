@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.councils import constituencies as shape
 from council.councils import service
 from council.councils.models import Council, Role
 from council.councils.permissions import Action, Actor, appointing_action, can
@@ -21,6 +22,7 @@ from council.councils.schemas import (
     ShopForm,
 )
 from council.forms import parse_form
+from council.i18n import _
 from council.web.auth import require_admin, require_login
 from council.web.forms import Form
 from council.web.render import page, redirect
@@ -35,9 +37,15 @@ async def manage_context(db: AsyncSession, actor: Actor, council: Council) -> di
     def grants(role: Role) -> bool:
         return can(actor, appointing_action(role), council.id)
 
+    changes = await shape.history(db, council.id)
     return {
         "council": council,
         "constituency_options": [(c.id.hex, c.name) for c in constituencies],
+        "constituency_rows": [
+            (c, await shape.seated(db, c.id), changes.get(c.id, [])) for c in constituencies
+        ],
+        "kind_options": [(k.value, _(label)) for k, label in shape.KIND_LABELS.items()],
+        "can_shape": can(actor, Action.MANAGE_MEMBERS, council.id),
         # Only the roles this person may give: a facilitator is not offered "supervisor".
         "role_options": [(r.value, service.role_label(r)) for r in MEMBER_ROLES if grants(r)],
         "members": members,
@@ -72,6 +80,36 @@ class ManageController(Controller):
         council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
         await service.add_member(db_session, actor, council, parse_form(MemberForm, data), now)
         return redirect(f"/c/{slug}/manage", "member_added")
+
+    @post("/constituencies", name="manage.add_constituency", form="constituency")
+    async def add_constituency(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Redirect:
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(shape.ConstituencyForm, data)
+        await shape.add(db_session, actor, council, form, request.app.state.clock.now())
+        return redirect(f"/c/{slug}/manage#constituencies", "constituency_added")
+
+    @post(
+        "/constituencies/{constituency_id:uuid}",
+        name="manage.change_constituency",
+        form="constituency-{constituency_id.hex}",
+    )
+    async def change_constituency(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        constituency_id: UUID,
+        data: Form,
+    ) -> Redirect:
+        """Rename or resize; the history keeps what past ballots were held under."""
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(shape.ConstituencyForm, data)
+        now = request.app.state.clock.now()
+        await shape.change(db_session, actor, council, constituency_id, form, now)
+        return redirect(f"/c/{slug}/manage#constituencies", "constituency_changed")
 
     @post("/members/{membership_id:uuid}/end", name="manage.end_member")
     async def end_member(

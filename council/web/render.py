@@ -26,6 +26,8 @@ NOTICES: Mapping[str, str] = {
     "council_created": N_("议事会已创建"),
     "facilitator_appointed": N_("已任命主持人"),
     "member_added": N_("成员已添加"),
+    "constituency_added": N_("界别已添加"),
+    "constituency_changed": N_("界别已修改，原名称和席位保留在历史中"),
     "member_ended": N_("成员身份已结束"),
     "shop_added": N_("店铺已添加"),
     "claim_sent": N_("申请已提交，请等待主持人审核"),
