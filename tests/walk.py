@@ -85,6 +85,8 @@ class Site:
     pages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
     pool: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Links a page showed that answered 4xx/5xx: "role: page → link (status)".
+    broken: list[str] = field(default_factory=list)
 
     def route_of(self, url: str, method: str = "GET") -> Route | None:
         path = urlsplit(url).path
@@ -238,9 +240,13 @@ async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
                 await sign_in(client, login)
             queue, seen = list(SEEDS), set(SEEDS)
             visits: dict[str, int] = defaultdict(int)  # per route, for this role
+            found_on: dict[str, str] = {}  # link → the page that showed it
             while queue:
                 url = queue.pop(0)
                 response = await client.get(url)
+                if response.status_code >= 400 and url in found_on:
+                    where = f"{found_on[url]} → {url} ({response.status_code})"
+                    site.broken.append(f"{role}: {where}")
                 if response.status_code != 200 or "text/html" not in response.headers.get(
                     "content-type", ""
                 ):
@@ -260,9 +266,12 @@ async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
                 for link in page.links:
                     target = _local(url, link)
                     route = site.route_of(target) if target else None
+                    if target is not None and route is None and target not in seen:
+                        site.broken.append(f"{role}: {url} → {target} (no such page)")
                     if target is None or route is None or target in seen:
                         continue
                     seen.add(target)
+                    found_on[target] = url
                     _remember(site, target, "GET")
                     if route.path in NOT_PAGES or visits[route.path] >= PER_ROUTE:
                         continue

@@ -124,6 +124,7 @@ class MeetingController(Controller):
         return {
             "council": council,
             "meetings": await service.list_meetings(db, council.id),
+            "published": await service.with_public_minutes(db, council.id),
             "absentees": await service.absentees(db, council, now)
             if can(actor, Action.VIEW_MEETINGS, council.id)
             else [],
@@ -166,6 +167,7 @@ class MeetingController(Controller):
             "recorder": await db.get(Person, meeting.recorder_id) if meeting.recorder_id else None,
             "state": state,
             "minutes": await service.minutes_of(db, meeting),
+            "published": await service.with_public_minutes(db, council.id),
             "meeting_votes": await meeting_votes.results_for_meeting(db, meeting),
             **vote_labels(),
             "constituency_options": [("", _("按账号邀请"))]

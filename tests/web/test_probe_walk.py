@@ -75,6 +75,13 @@ async def test_probe_walk_reaches_every_route_of_the_app(walked: tuple[Litestar,
     assert len(site.forms) >= len(site.post_targets()) * 2 // 3
 
 
+async def test_crawl_of_every_role_finds_no_link_to_an_error(walked: tuple[Litestar, Site]) -> None:
+    """Links never lead to a 404 (or any 4xx/5xx) a person did not ask for: every link each
+    role is shown, followed as that role, answers."""
+    _app, site = walked
+    assert site.broken == []
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 async def test_probe_1_every_page_and_fragment_is_html_for_every_role(
     walked: tuple[Litestar, Site], role: str
