@@ -149,7 +149,7 @@ async def change(
     )
     if has_history is None:
         # What it was since the council was set up, before this first change.
-        db.add(_record(found, found.created_at, None))
+        db.add(_record(found, min(found.created_at, now), None))
     before = {"name": found.name, "seats": found.seats}
     found.name, found.seats = form.name, form.seats
     db.add(_record(found, now, actor.person_id))
@@ -182,7 +182,8 @@ async def as_of(
     db: AsyncSession, constituency_ids: Iterable[UUID], moment: dt.datetime | None
 ) -> list[tuple[str, int]]:
     """(name, seats) of each constituency as it stood at ``moment`` (None: now): its latest
-    change before then, or, with none recorded, as it is (it has not changed since)."""
+    change before then, else its earliest record (the state before its first change), else
+    as it is (it has never changed)."""
     wanted = list(constituency_ids)
     current = {
         c.id: c
@@ -190,19 +191,16 @@ async def as_of(
     }
     shown = []
     for cid in wanted:
-        row = (
-            None
-            if moment is None
-            else await db.scalar(
-                sa.select(ConstituencyChange)
-                .where(
-                    ConstituencyChange.constituency_id == cid,
-                    ConstituencyChange.changed_at <= moment,
-                )
+        changes = sa.select(ConstituencyChange).where(ConstituencyChange.constituency_id == cid)
+        row = None
+        if moment is not None:
+            row = await db.scalar(
+                changes.where(ConstituencyChange.changed_at <= moment)
                 .order_by(ConstituencyChange.changed_at.desc())
                 .limit(1)
             )
-        )
+            # Before its first change it was what that change's origin row records.
+            row = row or await db.scalar(changes.order_by(ConstituencyChange.changed_at).limit(1))
         if row is not None:
             shown.append((row.name, row.seats))
         elif cid in current:

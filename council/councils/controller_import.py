@@ -105,7 +105,7 @@ class ImportController(Controller):
                 db_session, actor, council, sheet, state.settings, state.clock.now()
             )
         except importing.SheetRefused as exc:
-            await db_session.rollback()
+            # Nothing was written (the sheet is checked first); the 422 is never committed.
             return _preview(request, council, exc.sheet)
         context = {"council": council, "created": created, "values": {}, "errors": {}}
         done = page(request, "manage/import_done.html", context)

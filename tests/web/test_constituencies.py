@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.clock import FixedClock
 from council.councils.models import Constituency, ConstituencyChange
 from tests.consultation_flow import constituency_id, signed_in
 from tests.support import audit_actions, post_form, text_of
@@ -46,11 +47,12 @@ async def test_facilitator_adds_a_constituency(app: Litestar, db: AsyncSession) 
 
 
 async def test_renaming_and_resizing_keeps_what_a_past_ballot_was_held_under(
-    app: Litestar, db: AsyncSession
+    app: Litestar, db: AsyncSession, clock: FixedClock
 ) -> None:
     merchants = await constituency_id(db, "商户代表")
     ballot = await opened(app, electorate="constituencies", constituency_ids=merchants)
     await db.rollback()
+    clock.advance(days=30)
     async with signed_in(app, "zhuchi") as zhuchi:
         url = f"{MANAGE}/constituencies/{merchants}"
         changed = await post_form(zhuchi, url, {"name": "沿街商户代表", "seats": "9"})
