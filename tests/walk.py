@@ -73,6 +73,7 @@ class Form:
     multipart: bool
     role: str
     texts: tuple[str, ...] = ()  # the fields a person types into (text inputs, text areas)
+    hidden: tuple[str, ...] = ()  # the fields a person never edits
 
     def data(self, **changes: str | bytes) -> list[tuple[str, str | bytes]]:
         kept = [(k, v) for k, v in self.fields if k not in changes and k != "_csrf_token"]
@@ -161,6 +162,7 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.forms: list[tuple[str, bool, list[tuple[str, str]]]] = []
         self.texts: list[list[str]] = []  # per form, its free-text fields
+        self.hidden: list[list[str]] = []  # per form, its hidden fields
         self._form: tuple[str, bool, list[tuple[str, str]]] | None = None
         self._select: str | None = None
         self._textarea: str | None = None
@@ -176,17 +178,21 @@ class _Page(HTMLParser):
                 action = a.get("hx-post") or a.get("action", "")
                 self._form = (action, "multipart" in a.get("enctype", ""), [])
                 self.texts.append([])
+                self.hidden.append([])
             elif a.get("action"):
                 self.links.append(a["action"])
         if self._form is None:
             if "hx-post" in a and tag != "form":
                 self.forms.append((a["hx-post"], False, []))
                 self.texts.append([])
+                self.hidden.append([])
             return
         if (tag == "textarea" or (tag == "input" and a.get("type", "text") == "text")) and a.get(
             "name"
         ):
             self.texts[-1].append(a["name"])
+        if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+            self.hidden[-1].append(a["name"])
         fields = self._form[2]
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text")
@@ -253,13 +259,14 @@ async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
                     continue
                 page = _Page()
                 page.feed(response.text)
-                for (action, multipart, fields), texts in zip(page.forms, page.texts, strict=True):
+                shapes = zip(page.forms, page.texts, page.hidden, strict=True)
+                for (action, multipart, fields), texts, hidden in shapes:
                     target = _local(url, action) if action else url
                     route = site.route_of(target, "POST") if target else None
                     if route is None or target is None:
                         continue
                     _remember(site, target, "POST")
-                    form = Form(target, tuple(fields), multipart, role, tuple(texts))
+                    form = Form(target, tuple(fields), multipart, role, tuple(texts), tuple(hidden))
                     kept = site.forms[route.path]
                     if form not in kept and len(kept) < PER_ROUTE * len(roles):
                         kept.append(form)

@@ -73,6 +73,8 @@ class AccountController(Controller):
     @post("/setup", name="accounts.setup_post")
     async def setup(self, request: Request, db_session: AsyncSession, data: Form) -> Redirect:
         state = request.app.state
+        if not await setup.needs_setup(db_session):
+            raise NotFound(_("找不到这个页面"))
         try:
             form = parse_form(setup.SetupForm, data)
             person = await setup.claim(db_session, form, _attempt(request), state.settings)

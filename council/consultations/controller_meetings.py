@@ -26,7 +26,7 @@ from council.consultations.schemas import (
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid, NotFound, Throttled, TransitionRefused
+from council.errors import FormInvalid, NotFound
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
@@ -471,7 +471,13 @@ class MeetingController(Controller):
     ) -> Template:
         return await self._phone(request, db_session, actor, slug, meeting_id)
 
-    @post("/{meeting_id:uuid}/signin", name="meetings.sign_in", guards=[require_login])
+    @post(
+        "/{meeting_id:uuid}/signin",
+        name="meetings.sign_in",
+        guards=[require_login],
+        page="meetings.phone",
+        form="code",
+    )
     async def sign_in(
         self,
         request: Request,
@@ -495,24 +501,9 @@ class MeetingController(Controller):
                 per_person=settings.meeting_code_failures_per_person_hour,
                 per_meeting=settings.meeting_code_failures_per_meeting_hour,
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong code counts, although it is refused
-            return await self._phone(
-                request, db_session, actor, slug, meeting_id, errors=exc.errors, status_code=422
-            )
-        except (TransitionRefused, Throttled) as exc:
-            # Refused in place: the phone view says why, beside the code box.
-            refusal = await self._phone(
-                request,
-                db_session,
-                actor,
-                slug,
-                meeting_id,
-                errors={"code": exc.message},
-                status_code=exc.status_code,
-            )
-            refusal.headers.update(exc.headers)
-            return refusal
+            raise
         if wants_fragment(request):
             await db_session.flush()
             return await self._phone(request, db_session, actor, slug, meeting_id)

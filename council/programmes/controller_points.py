@@ -34,6 +34,7 @@ from council.programmes.schemas import (
     PointSettingsForm,
     ReviewForm,
 )
+from council.web.answer import answer_on
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
 from council.web.render import page, redirect
@@ -250,14 +251,14 @@ class PointsController(Controller):
     async def create_offer(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Redirect:
-        """A shop's offer (on the public page) or the staff's (on the manage page)."""
+        """A shop's offer (from the public page) or the staff's (from the manage page)."""
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        staff = can(actor, Action.MANAGE_PROGRAMMES, council.id)
+        answer_on(request, "points.manage" if staff else "points.index")
         form = parse_form(OfferForm, data)
         await points.create_offer(db_session, actor, council, form, now_of(request))
-        staff = can(actor, Action.MANAGE_PROGRAMMES, council.id)
-        return redirect(
-            f"/c/{slug}/points/manage" if staff else f"/c/{slug}/points", "offer_created"
-        )
+        target = f"/c/{slug}/points/manage" if staff else f"/c/{slug}/points"
+        return redirect(target, "offer_created")
 
     @post(
         "/offers/{offer_id:uuid}/redeem",

@@ -25,7 +25,14 @@ from litestar.routes import HTTPRoute
 from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import CONNECTION_STATE_KEY, ScopeState
 
-from council.errors import Conflict, DomainError, FormInvalid, NotAllowed, TransitionRefused
+from council.errors import (
+    Conflict,
+    DomainError,
+    FormInvalid,
+    NotAllowed,
+    Throttled,
+    TransitionRefused,
+)
 
 log = logging.getLogger("council.answer")
 
@@ -54,9 +61,18 @@ class Refusal:
 
 def answers_in_place(exc: DomainError) -> bool:
     """Refusals answered on the form's page: invalid input, a state conflict, an action this
-    person may not take there. A missing page and a rate limit stay error pages, and so does
-    a page the person may not see (its own handler refuses it)."""
-    return isinstance(exc, FormInvalid | TransitionRefused | Conflict | NotAllowed)
+    person may not take there, a rate limit (with its Retry-After). A missing page stays an
+    error page, and so does a page the person may not see (its own handler refuses it)."""
+    return isinstance(exc, FormInvalid | TransitionRefused | Conflict | NotAllowed | Throttled)
+
+
+PAGE_KEY = "council.page"
+
+
+def answer_on(request: Request, page: str) -> None:
+    """Name the page a refusal of this request is answered on, where it depends on who asks
+    (a form that staff send from one page and shops from another)."""
+    request.scope.setdefault("state", {})[PAGE_KEY] = page
 
 
 def refusal_of(request: Request) -> Refusal | None:
@@ -94,7 +110,8 @@ def page_route(request: Request) -> tuple[str, HTTPRoute] | None:
     opt = getattr(handler, "opt", {}) or {}
     app = request.app
     params = request.path_params
-    path = app.route_reverse(name, **params) if (name := opt.get("page")) else request.url.path
+    name = request.scope.get("state", {}).get(PAGE_KEY) or opt.get("page")
+    path = app.route_reverse(name, **params) if name else request.url.path
     while path:
         try:
             _, found, _, _, _ = app.asgi_router.handle_routing(path=path, method="GET")
@@ -193,4 +210,5 @@ class InPlace(Response[Any]):
         if not isinstance(result, Template):
             return None
         result.status_code = self.exc.status_code
+        result.headers.update(self.exc.headers)
         return result
