@@ -21,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts import throttle
 from council.accounts.models import Person, SetupClaim
-from council.accounts.passwords import hash_password, problem
 from council.accounts.schemas import Login, Name, Secret
-from council.accounts.service import Attempt, normalise_login
+from council.accounts.service import Attempt, create_person, new_password_errors, normalise_login
 from council.audit import service as audit
 from council.errors import FormInvalid, NotFound
 from council.i18n import _
@@ -82,23 +81,14 @@ async def create_admin(
     """A new person who administers the platform; audited with the way it was made."""
     login = normalise_login(form.login)
     values = {"login": form.login, "display_name": form.display_name}
-    errors: dict[str, str] = {}
-    if form.password != form.password_again:
-        errors["password_again"] = _("两次输入的密码不一致")
-    if reason := problem(form.password, login):
-        errors["password"] = reason
+    errors = new_password_errors(form.password, form.password_again, login)
     if await db.scalar(sa.select(Person.id).where(Person.login == login)):
         errors["login"] = _("这个账号已被使用")
     if errors:
         raise FormInvalid(errors, values)
-    person = Person(
-        login=login,
-        display_name=form.display_name,
-        password_hash=hash_password(form.password, settings.password_hashing),
-        is_admin=True,
+    person = await create_person(
+        db, login, form.display_name, form.password, settings, is_admin=True
     )
-    db.add(person)
-    await db.flush()
     await db.execute(sa.delete(SetupClaim))
     await audit.record(
         db,

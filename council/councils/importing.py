@@ -24,9 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
-from council.accounts.passwords import hash_password
 from council.accounts.schemas import Login, Name, Phone
-from council.accounts.service import normalise_login
+from council.accounts.service import create_person, normalise_login
 from council.audit import service as audit
 from council.councils import service
 from council.councils.models import ClaimStatus, Council, Membership, Role, Shop, ShopRepresentative
@@ -297,14 +296,9 @@ async def save(
         )
         if person is None:
             password = initial_password()
-            person = Person(
-                login=login,
-                display_name=values["display_name"],
-                phone=values.get("phone", ""),
-                password_hash=hash_password(password, settings.password_hashing),
+            person = await create_person(
+                db, login, values["display_name"], password, settings, phone=values.get("phone", "")
             )
-            db.add(person)
-            await db.flush()
             made.append((login, person.display_name, password))
             await audit.record_by(
                 db,

@@ -1,13 +1,15 @@
 """A refused form answers in place: the page it was sent from comes back with the person's
-input, the message beside the field (or at the top) and the refusal's status, 422 for invalid
-input, 409 for a state conflict, 403 for a form this person may not submit as filled in.
+input, the message at the top and beside the field, and the refusal's status: 422 for invalid
+input, 409 for a state conflict, 403 for what this person may not do there, 429 for a rate
+limit (with its Retry-After).
 
 Controllers only raise (``FormInvalid``, ``TransitionRefused``, ``Conflict``…). The page is
 the GET route at the form's address or the nearest one above it, unless the POST route names
-another with ``page="route.name"``; ``form="name"`` says which form of that page was refused
-(templates show errors and values beside the form whose name matches). The page's own handler
-renders it, after the refused transaction is rolled back, and ``render.page`` adds the refusal
-to its context. A page that cannot be shown falls back to the error page.
+another with ``page="route.name"`` (or the handler calls ``answer_on`` when it depends on who
+asks); ``form="name"`` says which form of that page was refused (templates show errors and
+values beside the form whose name matches). The page's own handler renders it, after the
+refused transaction is rolled back, and ``render.page`` adds the refusal to its context. To
+htmx, and where the page cannot be shown, web/errors.py answers with the message alone.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from council.errors import (
 log = logging.getLogger("council.answer")
 
 REFUSAL_KEY = "council.refusal"
+PAGE_KEY = "council.page"
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,6 @@ def answers_in_place(exc: DomainError) -> bool:
     person may not take there, a rate limit (with its Retry-After). A missing page stays an
     error page, and so does a page the person may not see (its own handler refuses it)."""
     return isinstance(exc, FormInvalid | TransitionRefused | Conflict | NotAllowed | Throttled)
-
-
-PAGE_KEY = "council.page"
 
 
 def answer_on(request: Request, page: str) -> None:
