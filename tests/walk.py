@@ -74,6 +74,7 @@ class Form:
     role: str
     texts: tuple[str, ...] = ()  # the fields a person types into (text inputs, text areas)
     hidden: tuple[str, ...] = ()  # the fields a person never edits
+    page: str = ""  # where the form was shown
 
     def data(self, **changes: str | bytes) -> list[tuple[str, str | bytes]]:
         kept = [(k, v) for k, v in self.fields if k not in changes and k != "_csrf_token"]
@@ -266,7 +267,9 @@ async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
                     if route is None or target is None:
                         continue
                     _remember(site, target, "POST")
-                    form = Form(target, tuple(fields), multipart, role, tuple(texts), tuple(hidden))
+                    form = Form(
+                        target, tuple(fields), multipart, role, tuple(texts), tuple(hidden), url
+                    )
                     kept = site.forms[route.path]
                     if form not in kept and len(kept) < PER_ROUTE * len(roles):
                         kept.append(form)
