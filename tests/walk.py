@@ -21,7 +21,7 @@ from council.consultations.models import Matter
 from council.notices.models import Notice
 from council.workorders.models import Department, WorkOrder
 from council.workorders.workflow import OrderStatus
-from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
+from tests.consultation_flow import agreed_plan, consultation, meeting_code, schedule, signed_in
 from tests.conventions_support import create, open_for_comment
 from tests.images import jpeg_with_gps
 from tests.intake import submit as submit_issue
@@ -57,6 +57,8 @@ NOT_PAGES = {
     "/files/{name:str}",  # the stored image itself
     "/me/two-factor/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
+    "/c/{slug:str}/manage/import/template.csv",
+    "/c/{slug:str}/manage/import/template.xlsx",
 }
 
 
@@ -337,10 +339,9 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         )
         assert response.status_code == 303, response.text
         # A meeting held and closed whose minutes are not published yet.
+        held = await schedule(facilitator, "临时碰头会", "2026-11-24")
         for step in ("start", "close"):
-            response = await post_form(
-                facilitator, f"/c/zhonglou/meetings/{setup.meeting_id}/{step}"
-            )
+            response = await post_form(facilitator, f"/c/zhonglou/meetings/{held}/{step}")
             assert response.status_code == 303, response.text
         await draft(facilitator)
         response = await post_form(

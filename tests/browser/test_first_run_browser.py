@@ -109,7 +109,7 @@ def test_first_run_from_an_empty_database_to_a_council_with_shops_and_a_facilita
     page.get_by_label("设置码").fill(code)
     page.get_by_label("管理员账号").fill("jiedao")
     page.get_by_label("称呼").fill("街道办 王主任")
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.locator("#f-password").fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
     if engine_name == "sqlite":
         screenshot(page, "first-run-setup-phone")

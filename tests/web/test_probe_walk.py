@@ -80,7 +80,7 @@ async def test_crawl_of_every_role_finds_no_link_to_an_error(walked: tuple[Lites
     """Links never lead to a 404 (or any 4xx/5xx) a person did not ask for: every link each
     role is shown, followed as that role, answers."""
     _app, site = walked
-    assert site.broken == []
+    assert site.broken == [], "\n".join(site.broken)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
