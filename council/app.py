@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import sys
+import logging
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -19,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DBAPIError
 
 from council.accounts import setup
 from council.accounts.controller import AccountController
@@ -97,6 +98,9 @@ async def favicon() -> Redirect:
     return Redirect("/static/img/council-1.svg", status_code=301)
 
 
+log = logging.getLogger("council.app")
+
+
 def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     """Stored in UTC, shown in the council's time zone."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
@@ -147,18 +151,18 @@ def _template_config() -> TemplateConfig[Jinja]:
 
 async def announce_setup(app: Litestar) -> None:
     """While no administrator exists, print the one-time code the setup page asks for: only
-    whoever sees the server's output can claim the instance (accounts/setup.py)."""
+    whoever sees the server's output can claim the instance (accounts/setup.py). A database
+    not migrated yet has nothing to claim: /setup prints the code once it is."""
     config = app.state.alchemy
-    async with config.get_session() as db:
-        code = await setup.setup_code(db, app.state.settings, app.state.clock.now())
-        await db.commit()
+    try:
+        async with config.get_session() as db:
+            code = await setup.setup_code(db, app.state.settings, app.state.clock.now())
+            await db.commit()
+    except DBAPIError:
+        log.warning("no setup code at start: the database is not ready", exc_info=True)
+        return
     if code:
-        base = app.state.settings.base_url
-        print(  # the server's output is where the code must appear
-            f"council: no administrator yet. Open {base}/setup and enter the setup code {code}",
-            file=sys.stderr,
-            flush=True,
-        )
+        setup.announce(code, app.state.settings.base_url)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:

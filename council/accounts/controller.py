@@ -68,6 +68,11 @@ class AccountController(Controller):
         """The first administrator of an empty instance; gone once one exists."""
         if not await setup.needs_setup(db_session):
             raise NotFound(_("找不到这个页面"))
+        state = request.app.state
+        now = state.clock.now()
+        if code := await setup.setup_code(db_session, state.settings, now, make=False):
+            # Printed again on the server, for whoever lost the line printed at start.
+            setup.announce(code, state.settings.base_url)
         return page(request, "accounts/setup.html", {"values": {}, "errors": {}})
 
     @post("/setup", name="accounts.setup_post")

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import sys
 
 import msgspec
 import sqlalchemy as sa
@@ -60,11 +61,16 @@ async def needs_setup(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(Person.id).where(Person.is_admin).limit(1)) is None
 
 
-async def setup_code(db: AsyncSession, settings: Settings, now: dt.datetime) -> str | None:
-    """The code that claims this instance, made on first need; None once it is claimed."""
+async def setup_code(
+    db: AsyncSession, settings: Settings, now: dt.datetime, *, make: bool = True
+) -> str | None:
+    """The code that claims this instance, made on first need (``make``: the server's start
+    and the claim, never a page view); None once it is claimed or while none was made."""
     if not await needs_setup(db):
         return None
     nonce = await db.scalar(sa.select(SetupClaim.nonce).limit(1))
+    if nonce is None and not make:
+        return None
     if nonce is None:
         try:
             async with db.begin_nested():
@@ -73,6 +79,15 @@ async def setup_code(db: AsyncSession, settings: Settings, now: dt.datetime) -> 
             pass
         nonce = await db.scalar(sa.select(SetupClaim.nonce).limit(1))
     return _code(settings.secret_key, str(nonce))
+
+
+def announce(code: str, base_url: str) -> None:
+    """Print the code where only whoever runs the server sees it: its output."""
+    print(  # the server's output is where the code must appear
+        f"council: no administrator yet. Open {base_url}/setup and enter the setup code {code}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 async def create_admin(

@@ -21,19 +21,21 @@ def test_refused_forms_answer_in_place_on_a_phone(
     page: Page, live_server: str, engine_name: str
 ) -> None:
     shoot = engine_name == "sqlite"
-    # 1. Anyone objecting to a notice, without saying what the objection is.
-    page.goto(f"{live_server}/c/zhonglou/notices")
-    page.locator("#running-title + ul a").first.click()
-    objection = page.locator("form[action$='/objections']")
-    objection.get_by_label("姓名").fill("路过的居民")
-    objection.get_by_label("联系方式（不公开）").fill("13700000000")
-    objection.get_by_role("button", name="提交异议").click()
-    _answered_in_place(page, "此项必填")
-    objection = page.locator("form[action$='/objections']")
-    expect(objection.get_by_label("姓名")).to_have_value("路过的居民")
-    expect(objection.get_by_label("联系方式（不公开）")).to_have_value("13700000000")
+    # 1. Someone signing up who typed the password differently the second time.
+    page.goto(f"{live_server}/signup")
+    signup = page.locator("form[action='/signup']")
+    signup.get_by_label("账号").fill("xinjumin")
+    signup.get_by_label("称呼").fill("新来的居民")
+    signup.locator("#f-password").fill("a-long-enough-passphrase")
+    signup.locator("#f-password_again").fill("another-long-passphrase")
+    signup.get_by_role("button", name="注册").click()
+    _answered_in_place(page, "两次输入的密码不一致")
+    signup = page.locator("form[action='/signup']")
+    expect(signup.get_by_label("账号")).to_have_value("xinjumin")
+    expect(signup.get_by_label("称呼")).to_have_value("新来的居民")
+    expect(signup.locator("#e-password_again")).to_contain_text("两次输入的密码不一致")
     if shoot:
-        screenshot(page, "in-place-objection-phone")
+        screenshot(page, "in-place-signup-phone")
 
     # 2. The facilitator adds a member whose account does not exist.
     sign_in(page, live_server, "zhuchi")
