@@ -54,6 +54,7 @@ def test_refused_forms_answer_in_place_on_a_phone(
 
     # 3. A constituency resized below the members who hold its seats.
     row = page.locator("#constituencies li").filter(has_text="商户代表").first
+    row.get_by_text("修改名称或席位").click()
     row.get_by_label("席位").fill("1")
     row.get_by_role("button", name="保存").click()
     _answered_in_place(page, "席位不能少于")
