@@ -54,12 +54,9 @@ class Refusal:
 
     @property
     def messages(self) -> list[str]:
-        """Every distinct message, the field errors after the general one."""
-        seen: list[str] = []
-        for text in (self.message, *self.errors.values()):
-            if text and text not in seen:
-                seen.append(text)
-        return seen
+        """What to change, each message once: the fields' (or the gate's reasons), else the
+        general one."""
+        return list(dict.fromkeys(t for t in self.errors.values() if t)) or [self.message]
 
 
 def answers_in_place(exc: DomainError) -> bool:
