@@ -36,6 +36,7 @@ from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.disclosure.controller import BoardController
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             healthz,
             favicon,
             CouncilController,
+            BoardController,
             AccountController,
             ManageController,
             AdminController,

@@ -174,6 +174,11 @@ async def _head_of(db: AsyncSession, chain: str) -> dict[str, Any]:
     return {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": GENESIS}
 
 
+async def head(db: AsyncSession, council_id: UUID | None) -> dict[str, Any]:
+    """The chain's latest entry number and hash, as printed on paper (checked later, S8)."""
+    return await _head_of(db, chain_for(council_id))
+
+
 async def _verify_from(
     db: AsyncSession, chain: str, published_head: Mapping[str, Any], after: Anchor = START
 ) -> Verdict:
