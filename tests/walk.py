@@ -54,6 +54,10 @@ NOT_PAGES = {
     "/static/{file_path:path}",
     "/files/{name:str}",  # the stored image itself
     "/me/two-factor/qr.svg",
+    # QR codes of printed sheets: images, fetched by the print views' <img>.
+    "/c/{slug:str}/notices/{notice_id:uuid}/qr.svg",
+    "/c/{slug:str}/ballots/{ballot_id:uuid}/qr.svg",
+    "/c/{slug:str}/conventions/{convention_id:uuid}/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
 }
 

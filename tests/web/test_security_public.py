@@ -119,6 +119,8 @@ async def test_S12_secret_ballot_lists_the_receipt_set_without_names(app: Litest
 PUBLIC_LISTS = (
     "/",
     "/c/zhonglou",
+    "/c/zhonglou/members",
+    "/c/zhonglou/shops",
     "/c/zhonglou/issues/",
     "/c/zhonglou/issues/stats",
     "/c/zhonglou/calls/",
