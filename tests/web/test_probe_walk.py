@@ -20,6 +20,9 @@ from tests.conftest import copy_of
 from tests.support import client_for, sign_in
 from tests.walk import NOT_PAGES, ROLES, Form, Site, explore, stage, submit
 
+# Every test here acts on the one walked database of its engine (the ``walked`` fixture).
+pytestmark = pytest.mark.one_worker_per_engine
+
 HTML = "text/html; charset=utf-8"
 HTMX = {"HX-Request": "true"}
 REDIRECTS = {301, 302, 303, 307, 308}
