@@ -9,8 +9,8 @@ one that does not exist. Litestar documents these routes, and only these, at /sc
 # Litestar reads their real annotations.
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from dataclasses import dataclass, make_dataclass
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Router, get
@@ -23,17 +23,15 @@ from council.errors import NotFound
 from council.i18n import _
 from council.opendata.datasets import DATASETS, Dataset, page_after
 
-T = TypeVar("T")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list; ``next`` is the address of the following page, None on the last."""
-
-    items: list[T]
-    next: str | None
+def page_type(row: type[Any]) -> type[Any]:
+    """One page of a list of ``row``: its items, and ``next``, the address of the following
+    page (None on the last). One named class per list, as the OpenAPI document shows it."""
+    name = row.__name__.removesuffix("Row") + "Page"
+    return make_dataclass(name, [("items", list[row]), ("next", str | None)], frozen=True)
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,7 @@ async def one_council(db_session: AsyncSession, slug: str) -> CouncilInfo:
 def dataset_handlers(dataset: Dataset) -> list[HTTPRouteHandler]:
     """The paged list of ``dataset`` and one record of it by id."""
     path = f"/councils/{{slug:str}}/{dataset.name}"
+    page = page_type(dataset.row)
 
     async def listing(
         request: Request,
@@ -93,7 +92,7 @@ def dataset_handlers(dataset: Dataset) -> list[HTTPRouteHandler]:
             raise NotFound(_("找不到这条记录"))
         items, following = page_after(rows, after, limit)
         more = f"/api/councils/{slug}/{dataset.name}?after={following}&limit={limit}"
-        return Page(items=items, next=more if following else None)
+        return page(items=items, next=more if following else None)
 
     async def record(request: Request, db_session: AsyncSession, slug: str, record_id: UUID) -> Any:
         council = await councils.get_by_slug(db_session, slug)
@@ -102,7 +101,7 @@ def dataset_handlers(dataset: Dataset) -> list[HTTPRouteHandler]:
                 return row
         raise NotFound(_("找不到这条记录"))
 
-    listing.__annotations__["return"] = Page[dataset.row]  # type: ignore[name-defined]
+    listing.__annotations__["return"] = page
     record.__annotations__["return"] = dataset.row
     title = _(dataset.title)
     return [
