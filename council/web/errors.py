@@ -62,7 +62,7 @@ def error_response(
         "detail": detail or _(DETAILS.get(status, "")),
         "reasons": list(reasons),
         "actor": actor_of(request),
-        "notice": "",
+        "flash": "",
     }
     headers = {"Vary": "HX-Request"}
     if wants_fragment(request):

@@ -5,6 +5,7 @@ cause a server error (probe findings 1–3)."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -48,10 +49,14 @@ async def walked(
         engine = create_engine(settings, pooled=False)
         watcher = engine.execution_options(write_intent=False)
         async with alchemy_config(settings, watcher).get_session() as db:
-            await stage(app, db, clock.now())
+            staged = await stage(app, db, clock.now())
         await engine.dispose()
-        yield app, await explore(app)
+        yield app, await explore(app, staged=staged)
         await app.state.alchemy.get_engine().dispose()
+
+
+# An object rendered where text was meant ("<council.notices.models.Notice object at 0x…>").
+PYTHON_REPR = re.compile(r"object at 0x[0-9a-f]+")
 
 
 def _check(response: object, what: str, failures: list[str]) -> None:
@@ -63,6 +68,8 @@ def _check(response: object, what: str, failures: list[str]) -> None:
         return
     elif kind != HTML and not answers_data(str(response.url)):  # type: ignore[attr-defined]
         failures.append(f"{what}: {status} {kind}")
+    elif PYTHON_REPR.search(response.text):  # type: ignore[attr-defined]
+        failures.append(f"{what}: shows a Python object's repr")
 
 
 async def test_probe_walk_reaches_every_route_of_the_app(walked: tuple[Litestar, Site]) -> None:
