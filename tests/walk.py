@@ -47,7 +47,13 @@ ROLES: dict[str, str | None] = {
 SEEDS = ("/", "/c/zhonglou", "/me", "/admin", "/me/notifications", "/me/two-factor")
 PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
 # Values for parameters that no page links to with a value (state names, positions).
-DEFAULTS = {"step": "confirm", "kind": "shop", "position": "1"}
+DEFAULTS = {
+    "step": "confirm",
+    "kind": "shop",
+    "position": "1",
+    "path": "openapi.json",  # /schema/{path}: the OpenAPI document's other address
+    "record_id": "00000000-0000-0000-0000-000000000000",  # an API record: none has it (404)
+}
 # GET routes that answer something other than a page, by design.
 NOT_PAGES = {
     "/healthz",  # text for load balancers
@@ -57,6 +63,16 @@ NOT_PAGES = {
     "/me/two-factor/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
 }
+# Routes that answer data for programs, not pages: the read-only JSON API and its OpenAPI
+# document, and the feeds and downloads, which name their format by suffix. They are walked
+# like pages (every role, hostile values) but their answers are not HTML.
+DATA_PREFIXES = ("/api/", "/schema")
+DATA_SUFFIXES = (".atom", ".csv", ".json", ".jsonl", ".py")
+
+
+def answers_data(url: str) -> bool:
+    path = urlsplit(url).path
+    return path.startswith(DATA_PREFIXES) or path.endswith(DATA_SUFFIXES)
 
 
 @dataclass(frozen=True)
