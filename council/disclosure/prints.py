@@ -103,5 +103,5 @@ async def convention_sheet(
 async def printed(
     db: AsyncSession, council: Council, sheet: Sheet, base_url: str, now: dt.datetime
 ) -> Printed:
-    head = await audit.head(db, council.id)
+    head = await audit.head_of(db, audit.chain_for(council.id))
     return Printed(sheet, base_url + sheet.path, int(head["seq"]), str(head["hash"]), now)

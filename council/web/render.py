@@ -151,7 +151,8 @@ def page(
         "actor": actor_of(request),
         # The configured address, not the Host header: links shared in chat groups stay right.
         "canonical_url": request.app.state.settings.base_url + request.url.path,
-        "notice": NOTICES.get(notice_key, ""),
+        # The one-line message after a redirect (``?notice=``); not "notice", a 公示 in pages.
+        "flash": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
     # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media

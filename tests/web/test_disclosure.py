@@ -94,7 +94,7 @@ async def test_printed_notice_carries_qr_period_seal_and_audit_head(
     path = f"{COUNCIL}/notices/{notice.id}"
     council = await db.get(Council, notice.council_id)
     assert council is not None
-    head = await audit.head(db, council.id)
+    head = await audit.head_of(db, audit.chain_for(council.id))
     response = await client.get(f"{path}/print")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
