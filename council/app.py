@@ -38,6 +38,8 @@ from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.disclosure.controller import BoardController
+from council.disclosure.controller_print import PrintController
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
@@ -108,6 +110,12 @@ def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
 
 
+def cndate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The day as written above a seal: 2026 年 11 月 30 日."""
+    day = moment.astimezone(ZoneInfo(timezone))
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -130,6 +138,7 @@ def configure_templates(env: jinja2.Environment) -> None:
     env.filters["localtime"] = localtime
     env.filters["deadline"] = deadline_label
     env.filters["localdate"] = localdate
+    env.filters["cndate"] = cndate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
@@ -157,6 +166,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             healthz,
             favicon,
             CouncilController,
+            BoardController,
+            PrintController,
             AccountController,
             ManageController,
             AdminController,
