@@ -14,6 +14,8 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.response import Redirect
@@ -40,6 +42,8 @@ from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.disclosure.controller import BoardController
+from council.disclosure.controller_print import PrintController
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
@@ -50,6 +54,8 @@ from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.opendata.api import api_router
+from council.opendata.controller import OpenDataController
 from council.programmes.controller import ProgrammeController
 from council.programmes.controller_inspections import InspectionController
 from council.programmes.controller_points import PointsController
@@ -111,6 +117,12 @@ def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
 
 
+def cndate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The day as written above a seal: 2026 年 11 月 30 日."""
+    day = moment.astimezone(ZoneInfo(timezone))
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -133,6 +145,7 @@ def configure_templates(env: jinja2.Environment) -> None:
     env.filters["localtime"] = localtime
     env.filters["deadline"] = deadline_label
     env.filters["localdate"] = localdate
+    env.filters["cndate"] = cndate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
@@ -176,6 +189,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             healthz,
             favicon,
             CouncilController,
+            BoardController,
+            PrintController,
             AccountController,
             ManageController,
             ImportController,
@@ -203,6 +218,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PointsController,
             RotaController,
             InspectionController,
+            OpenDataController,
+            api_router(),
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -235,7 +252,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_shutdown=[sessions.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
-        openapi_config=None,
+        # The JSON API is documented at /schema (the document itself: no UI page loading
+        # scripts from elsewhere); the pages are not an API and stay out of it.
+        openapi_config=OpenAPIConfig(
+            title="council",
+            version="1",
+            description="商居议事会公开数据的只读接口",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        include_in_schema=False,
     )
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).

@@ -929,3 +929,19 @@ async def public_minutes(db: AsyncSession, council: Council, meeting_id: UUID) -
     ordered = sorted(latest.values(), key=lambda m: items[m.agenda_item_id].position)
     quorum = quorum_of(meeting, await invitees(db, meeting))
     return PublicMinutes(meeting, quorum, [(items[m.agenda_item_id], m) for m in ordered])
+
+
+async def published_meetings(
+    db: AsyncSession, council_id: UUID, limit: int
+) -> list[tuple[Meeting, dt.datetime]]:
+    """Meetings with published minutes, the latest publication first (the noticeboard)."""
+    last = sa.func.max(Minutes.published_at).label("last")
+    rows = await db.execute(
+        sa.select(Meeting, last)
+        .join(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(Meeting.council_id == council_id, Minutes.status == MinutesStatus.PUBLISHED)
+        .group_by(Meeting.id)
+        .order_by(last.desc())
+        .limit(limit)
+    )
+    return [(meeting, at) for meeting, at in rows]

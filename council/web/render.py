@@ -153,7 +153,10 @@ def page(
     notice_key = request.query_params.get("notice", "")
     ctx = {
         "actor": actor_of(request),
-        "notice": NOTICES.get(notice_key, ""),
+        # The configured address, not the Host header: links shared in chat groups stay right.
+        "canonical_url": request.app.state.settings.base_url + request.url.path,
+        # The one-line message after a redirect (``?notice=``); not "notice", a 公示 in pages.
+        "flash": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
     if refusal := refusal_of(request):

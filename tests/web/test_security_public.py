@@ -119,6 +119,8 @@ async def test_S12_secret_ballot_lists_the_receipt_set_without_names(app: Litest
 PUBLIC_LISTS = (
     "/",
     "/c/zhonglou",
+    "/c/zhonglou/members",
+    "/c/zhonglou/shops",
     "/c/zhonglou/issues/",
     "/c/zhonglou/issues/stats",
     "/c/zhonglou/calls/",
@@ -315,7 +317,7 @@ async def test_S18_pending_claims_are_on_no_public_page(app: Litestar) -> None:
     assert_absent(after, "施洋")
     assert "提交身份申请 · 施*" in text_of(after["page /c/zhonglou/audit"][1])
     assert_unchanged(before, after)
-    assert "赵淑珍" in after["page /c/zhonglou"][1]  # verified members are listed
+    assert "赵淑珍" in after["page /c/zhonglou/members"][1]  # verified members are listed
 
 
 async def test_S18_draft_notices_and_R28_objectors_contacts_are_on_no_public_page(
