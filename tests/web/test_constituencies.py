@@ -58,7 +58,7 @@ async def test_renaming_and_resizing_keeps_what_a_past_ballot_was_held_under(
         changed = await post_form(zhuchi, url, {"name": "沿街商户代表", "seats": "9"})
         assert changed.status_code == 303, text_of(changed.text)
         past = text_of((await zhuchi.get(f"{BALLOTS}/{ballot}")).text)
-        council = text_of((await zhuchi.get("/c/zhonglou")).text)
+        council = text_of((await zhuchi.get("/c/zhonglou/members")).text)
         # Fewer seats than members seated, or nothing changed: refused in place.
         shrunk = await post_form(zhuchi, url, {"name": "沿街商户代表", "seats": "1"})
         same = await post_form(zhuchi, url, {"name": "沿街商户代表", "seats": "9"})
