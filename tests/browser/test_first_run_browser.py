@@ -145,7 +145,7 @@ def test_first_run_from_an_empty_database_to_a_council_with_shops_and_a_facilita
     appoint.get_by_role("button", name="任命").click()
     expect(page.get_by_text("已任命主持人")).to_be_visible()
 
-    page.goto(f"{base}/c/nanmen")
+    page.goto(f"{base}/c/nanmen/shops")
     expect(page.get_by_text("南门12号店")).to_be_visible()
     # The setup page is gone once the instance has an administrator.
     page.goto(f"{base}/setup")
