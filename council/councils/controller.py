@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
@@ -16,7 +17,7 @@ from council.errors import FormInvalid
 from council.forms import parse_form
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, more_link, page, redirect
 
 
 async def council_page_context(db: AsyncSession, actor: Actor, slug: str) -> dict[str, Any]:
@@ -44,9 +45,12 @@ class CouncilController(Controller):
     tags = ["councils"]
 
     @get("/", name="home")
-    async def home(self, request: Request, db_session: AsyncSession) -> Template:
+    async def home(
+        self, request: Request, db_session: AsyncSession, after: UUID | None = None
+    ) -> Template:
+        councils, more = await service.list_councils(db_session, after=after)
         return page(
-            request, "councils/home.html", {"councils": await service.list_councils(db_session)}
+            request, "councils/home.html", {"councils": councils, "more": more_link({}, more)}
         )
 
     @get("/c/{slug:str}", name="councils.detail")

@@ -48,6 +48,7 @@ from council.issues.schemas import (
     TransitionForm,
 )
 from council.issues.workflow import IssueKind, IssueStatus
+from council.paging import page_of
 
 FILE_PARENT = "issue"
 ROLE_PREFIX = {Role.RESIDENT: "居民", Role.MERCHANT: "商户", Role.MEMBER: "议事会成员"}
@@ -202,7 +203,11 @@ def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
 
 
 async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
-    results = (await db.execute(stmt)).all()
+    return await _issue_rows(db, (await db.execute(stmt)).all())
+
+
+async def _issue_rows(db: AsyncSession, results: Sequence[Any]) -> list[IssueRow]:
+    """(issue, cosign count) rows with the submitter as the public may see them."""
     issues = [r[0] for r in results]
     labels = await _submitter_labels(db, issues)
     return [IssueRow(r[0], int(r[1]), labels[r[0].id]) for r in results]
@@ -213,6 +218,12 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True)
+class IssuePage:
+    rows: list[IssueRow]
+    next: UUID | None  # the issue to continue after
+
+
 async def public_list(
     db: AsyncSession,
     council: Council,
@@ -220,15 +231,12 @@ async def public_list(
     status: IssueStatus | None = None,
     category: str = "",
     q: str = "",
-    limit: int = 200,
-) -> list[IssueRow]:
-    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
-    count = _cosign_count_column()
-    stmt = (
-        sa.select(Issue, count)
-        .where(Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC))
-        .order_by(Issue.submitted_at.desc())
-        .limit(limit)
+    after: UUID | None = None,
+) -> IssuePage:
+    """Decided issues only: pending and withdrawn ones never reach a public list (S18).
+    Newest first, a page at a time, continuing after the issue ``after``."""
+    stmt = sa.select(Issue, _cosign_count_column()).where(
+        Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC)
     )
     if status is not None:
         stmt = stmt.where(Issue.status == status)
@@ -239,7 +247,8 @@ async def public_list(
         stmt = stmt.where(
             sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
         )
-    return await _rows(db, stmt)
+    found = await page_of(db, stmt, order=[Issue.number], ident=Issue.id, after=after)
+    return IssuePage(await _issue_rows(db, found.rows), found.next)
 
 
 QUEUE_SORTS = {
