@@ -27,13 +27,17 @@ demo: migrate
 run: demo
 	exec $(BIN)/python -m council.serve
 
-# Every database test runs on SQLite, and again on PostgreSQL when COUNCIL_TEST_POSTGRES_URL
-# is set (.ci/run starts a throwaway server and sets it; in CI a missing server fails).
+# Every database test runs on SQLite and again on PostgreSQL (COUNCIL_TEST_POSTGRES_URL, or a
+# throwaway cluster the test run starts when initdb is installed; in CI a missing server fails).
+# One pytest-xdist worker per CPU; the run ends with its total time and its 20 slowest tests.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=20
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(PYTEST) -m "not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

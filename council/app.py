@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -41,6 +42,15 @@ from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_snap import SnapController
+from council.notices.controller import NoticeController
+from council.notices.periods import kind_label as notice_kind_label
+from council.notices.periods import label as notice_label
+from council.programmes.controller import ProgrammeController
+from council.programmes.controller_inspections import InspectionController
+from council.programmes.controller_points import PointsController
+from council.programmes.controller_ratings import RatingController
+from council.programmes.controller_rota import RotaController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
@@ -52,6 +62,11 @@ from council.web.pagecache import PageCache, PageCacheMiddleware, raise_versions
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
+from council.workflows.controller import WorkflowController
+from council.workflows.workflow import label as stage_label
+from council.workorders.calendar import deadline_label
+from council.workorders.controller import MyOrdersController, WorkOrderController
+from council.workorders.controller_admin import StreetController
 
 STATIC_DIR = PROJECT_ROOT / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -85,6 +100,11 @@ def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The calendar day in the council's time zone (the day a period counts)."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -99,18 +119,28 @@ def configure_templates(env: jinja2.Environment) -> None:
         state_label=state_label,
         side_label=side_label,
         issue_status=issue_workflow.label,
+        stage_label=stage_label,
+        notice_status=notice_label,
+        notice_kind=notice_kind_label,
         static=lambda name: f"/static/{name}",
     )
     env.filters["localtime"] = localtime
+    env.filters["deadline"] = deadline_label
+    env.filters["localdate"] = localdate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
+@functools.cache
+def _template_engine() -> Jinja:
+    """One Jinja environment per process: every app built here (the test suite builds many)
+    shares its compiled templates instead of compiling them again."""
+    engine = Jinja(directory=TEMPLATE_DIR)
+    configure_templates(engine.engine)
+    return engine
+
+
 def _template_config() -> TemplateConfig[Jinja]:
-    return TemplateConfig(
-        directory=TEMPLATE_DIR,
-        engine=Jinja,
-        engine_callback=lambda engine: configure_templates(engine.engine),
-    )
+    return TemplateConfig(instance=_template_engine())
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -140,6 +170,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             MeetingVoteController,
             ConventionController,
             ConventionManageController,
+            SnapController,
+            WorkOrderController,
+            MyOrdersController,
+            StreetController,
+            NoticeController,
+            WorkflowController,
+            ProgrammeController,
+            RatingController,
+            PointsController,
+            RotaController,
+            InspectionController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

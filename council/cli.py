@@ -19,7 +19,9 @@ async def _load_demo_if_empty(app: Litestar) -> bool:
     async with config.get_session() as db:
         if not await loader.is_empty(db):
             return False
-        await loader.load(db, app.state.clock.now(), app.state.storage)
+        await loader.load(
+            db, app.state.clock.now(), app.state.storage, app.state.settings.password_hashing
+        )
         await db.commit()
     await config.get_engine().dispose()
     return True
@@ -46,6 +48,17 @@ async def _check_database(app: Litestar) -> integrity.Report:
             return await integrity.check(db)
     finally:
         await engine.dispose()
+
+
+async def _send_reminders(app: Litestar) -> int:
+    from council.workorders import service as orders
+
+    config = app.state.alchemy
+    async with config.get_session() as db:
+        sent = await orders.send_reminders(db, app.state.clock.now())
+        await db.commit()
+    await config.get_engine().dispose()
+    return sent
 
 
 def _verify(app: Litestar, failure: str) -> None:
@@ -140,6 +153,19 @@ class CouncilCLIPlugin(CLIPluginProtocol):
             app = _app_of(ctx)
             click.echo(f"Verifying {_where(app)}:")
             _verify(app, "the database does not verify")
+
+        @cli.group(name="orders", help="Work orders of the departments (转办 · 工单).")
+        def orders() -> None:
+            pass
+
+        @orders.command(
+            name="remind",
+            help="Tell the liaisons of every work order coming due within its council's "
+            "reminder window (once per deadline). Run it from cron, e.g. every hour.",
+        )
+        def remind(app: Litestar) -> None:
+            sent = asyncio.run(_send_reminders(app))
+            click.echo(f"Reminders sent for {sent} work order(s).")
 
         @cli.group(name="accounts", help="People's accounts.")
         def accounts() -> None:

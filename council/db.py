@@ -63,8 +63,12 @@ def import_models() -> None:
     from council.councils import models as _councils  # noqa: F401
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401
+    from council.notices import models as _notices  # noqa: F401
+    from council.programmes import models as _programmes  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
     from council.web import models as _web  # noqa: F401
+    from council.workflows import models as _workflows  # noqa: F401
+    from council.workorders import models as _workorders  # noqa: F401
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -83,8 +87,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        # A migration's autocommit block runs statements that a transaction would swallow
+        # (PRAGMA foreign_keys): it starts none.
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
         # An engine made with .execution_options(write_intent=False) reads without the lock.
-        intent = conn.get_execution_options().get("write_intent", _write_intent.get())
+        intent = options.get("write_intent", _write_intent.get())
         conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 

@@ -71,3 +71,19 @@ class FormRefused(FormInvalid):
     """A form this person may not submit as filled in: shown again in place, with a 403."""
 
     status_code = 403
+
+
+class StateRefused(FormInvalid):
+    """A form whose move a state machine refused: shown again in place, the gate's reasons
+    beside ``field``, with a 409."""
+
+    status_code = 409
+
+    def __init__(
+        self,
+        refused: TransitionRefused,
+        field: str = "_form",
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__({field: "；".join(refused.reasons or (refused.message,))}, values)
+        self.message = refused.message

@@ -68,6 +68,15 @@ def _message(meta: msgspec.Meta | None, value: Any) -> str:
     return _("格式不正确")
 
 
+def _own_refusal(kind: Any, raw: str) -> str | None:
+    """The message of the field's own constraints if they refuse ``raw``, or None."""
+    try:
+        msgspec.convert(raw, kind, strict=False)
+    except msgspec.ValidationError:
+        return _message(_meta(kind), raw)
+    return None
+
+
 def parse_form(schema: type[T], data: Mapping[str, Any]) -> T:
     """Build ``schema`` from a submitted form or raise FormInvalid with every field's error."""
     values: dict[str, Any] = {}
@@ -77,7 +86,8 @@ def parse_form(schema: type[T], data: Mapping[str, Any]) -> T:
         if isinstance(raw, str):
             raw = raw.strip()
             if problem := text_problem(raw):
-                errors[field.name] = problem
+                # A field's own rule about characters (a name's) says it more precisely.
+                errors[field.name] = _own_refusal(field.type, raw) or problem
                 values[field.name] = CONTROL_CHARACTERS.sub("", raw)
                 continue
         if raw is None or raw == "":

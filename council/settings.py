@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2.profiles import Parameters, get_default_parameters
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,11 +50,14 @@ class Settings:
     uploads_per_person_hour: int = 20
     votes_per_person_hour: int = 100
     max_request_body: int = 10 * 1024 * 1024
-    # Tests turn pooling off: their HTTP client runs the app on another event loop.
+    # Off where the database is replaced under a running server (the browser tests' server).
     db_pool: bool = True
     # "" or "local": files under data_dir/files; other stores by name once implemented.
     file_storage: str = ""
     default_locale: str = "zh_CN"
+    # argon2id cost: production keeps the library's recommended parameters; only the test
+    # suite, which hashes and verifies thousands of times, sets the cheapest valid ones.
+    password_hashing: Parameters = field(default_factory=get_default_parameters)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

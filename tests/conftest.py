@@ -1,13 +1,17 @@
 """Fixtures: every database test runs once on SQLite and once on PostgreSQL.
 
-Each engine gets a template database per session (migrated to head, then the 钟楼烟火 demo
-loaded through the services); each test gets its own copy of that template.
+Each engine gets a template database per run (migrated to head, then the 钟楼烟火 demo loaded
+through the services), shared by every pytest-xdist worker; each test gets its own copy of
+that template (tests/databases.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,16 +22,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.app import create_app
 from council.clock import FixedClock
+from council.files.storage import storage_for
 from council.settings import Settings
 from tests import databases as dbs
-from tests.support import client_for
+from tests.support import client_for, on_app_loop, stop_app_loop
 
 ENGINES = ("sqlite", "postgresql")
+BROWSER_TESTS = Path(__file__).parent / "browser"
+RUN = pytest.StashKey[dbs.SharedRun]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Cases marked ``postgresql_only`` are not run on SQLite at all: not applicable there,
-    which is neither a pass nor a skip."""
+    """Every test under tests/browser is marked ``browser``. Cases marked
+    ``postgresql_only`` are not run on SQLite at all: not applicable there, which is neither a
+    pass nor a skip."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
     dropped = [
         item
         for item in items
@@ -40,10 +51,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in dropped]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The process that begins the run (pytest-xdist's controller, or the only process)
+    # owns what its workers share, and removes it at the end.
+    if not hasattr(config, "workerinput"):
+        config.stash[RUN] = dbs.SharedRun.begin()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_app_loop()
+    if RUN in config.stash:
+        config.stash[RUN].finish()
+
+
 @pytest.fixture(scope="session")
-def postgres_admin_url() -> Iterator[str | None]:
-    with dbs.postgres_server() as url:
-        yield url
+def shared_run() -> dbs.SharedRun:
+    return dbs.SharedRun.current()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(shared_run: dbs.SharedRun) -> str | None:
+    return shared_run.postgres_url()
 
 
 def _require_postgres(url: str | None) -> str:
@@ -74,7 +102,7 @@ def load_demo(settings: Settings) -> None:
     async def load() -> None:
         config = alchemy_config(settings)
         async with config.get_session() as db:
-            await loader.load(db, FixedClock().now())
+            await loader.load(db, FixedClock().now(), hashing=settings.password_hashing)
             await db.commit()
         await config.get_engine().dispose()
 
@@ -86,27 +114,88 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def template_database(
-    engine_name: str, postgres_admin_url: str | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated database holding the demo council, copied for each test."""
-    root = tmp_path_factory.mktemp(f"template-{engine_name}")
-    if engine_name == "sqlite":
-        path = root / "template.db"
-        settings = dbs.make_settings(f"sqlite:///{path}", root)
-        migrate(settings)
-        load_demo(settings)
-        yield str(path)
-        return
-    admin = _require_postgres(postgres_admin_url)
-    name = dbs.unique_name("council_tpl")
-    url = dbs.pg_create(admin, name)
-    settings = dbs.make_settings(url, root)
+def _sqlite_template(path: Path) -> str:
+    settings = dbs.make_settings(f"sqlite:///{path}", path.parent / "template-data")
     migrate(settings)
     load_demo(settings)
-    yield name
-    dbs.pg_drop(admin, name)
+    # Out of WAL mode, the template is one self-contained file to copy; the app's connections
+    # put each copy back in WAL mode as they open it.
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
+    return str(path)
+
+
+def _postgres_template(admin: str, data_dir: Path) -> str:
+    name = dbs.unique_name("council_tpl")
+    settings = dbs.make_settings(dbs.pg_create(admin, name), data_dir)
+    try:
+        migrate(settings)
+        load_demo(settings)
+    except BaseException:
+        dbs.pg_drop(admin, name)
+        raise
+    return name
+
+
+def _template(
+    engine_name: str, shared_run: dbs.SharedRun, request: pytest.FixtureRequest, wait: bool = True
+) -> str | None:
+    if engine_name == "sqlite":
+        path = shared_run.root / "template.db"
+        return shared_run.template(engine_name, lambda: _sqlite_template(path), wait)
+    # Asked for here, not as a parameter: a run of SQLite cases alone starts no PostgreSQL.
+    url = request.getfixturevalue("postgres_admin_url")
+    if url is None and not wait:
+        return None
+    admin = _require_postgres(url)
+    data_dir = shared_run.root / "template-data"
+    return shared_run.template(engine_name, lambda: _postgres_template(admin, data_dir), wait)
+
+
+def _engines_used(session: pytest.Session) -> set[str]:
+    return {
+        str(item.callspec.params["engine_name"])
+        for item in session.items
+        if "engine_name" in getattr(getattr(item, "callspec", None), "params", {})
+    }
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    engine_name: str, shared_run: dbs.SharedRun, request: pytest.FixtureRequest
+) -> str:
+    """A migrated database holding the demo council, made once per run (shared by every
+    worker) and copied for each test: a file path on SQLite, a database name on PostgreSQL.
+
+    A worker first builds any other template the run needs that no process is building yet:
+    with two workers, both templates are built at once instead of one after the other."""
+    for other in _engines_used(request.session) - {engine_name}:
+        _template(other, shared_run, request, wait=False)
+    found = _template(engine_name, shared_run, request)
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def worker_database(
+    engine_name: str,
+    template_database: str,
+    shared_run: dbs.SharedRun,
+    request: pytest.FixtureRequest,
+) -> Iterator[dbs.SqliteCopy | dbs.PostgresCopy]:
+    """This process's database for ``engine_name``: the same URL for every test of the run,
+    so that one app serves them all (see ``app``), refreshed from the template per test."""
+    copy: dbs.SqliteCopy | dbs.PostgresCopy
+    if engine_name == "sqlite":
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        path = shared_run.root / f"sqlite-{worker}" / "council.db"
+        path.parent.mkdir(exist_ok=True)
+        copy = dbs.SqliteCopy(Path(template_database), path)
+    else:
+        admin = _require_postgres(request.getfixturevalue("postgres_admin_url"))
+        copy = dbs.PostgresCopy(admin, template_database, dbs.unique_name("council_test"))
+    yield copy
+    copy.drop()
 
 
 @contextlib.contextmanager
@@ -128,11 +217,10 @@ def copy_of(
 
 
 @pytest.fixture
-def database_url(
-    engine_name: str, template_database: str, postgres_admin_url: str | None, tmp_path: Path
-) -> Iterator[str]:
-    with copy_of(engine_name, template_database, postgres_admin_url, tmp_path) as url:
-        yield url
+def database_url(worker_database: dbs.SqliteCopy | dbs.PostgresCopy) -> str:
+    """A fresh copy of the demo database for this test."""
+    worker_database.refresh()
+    return worker_database.url
 
 
 @pytest.fixture
@@ -140,16 +228,50 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="session")
+def data_dirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return dbs.make_settings(database_url, tmp_path / "data")
+def settings(database_url: str, engine_name: str, data_dirs: Path) -> Settings:
+    """Settings on this test's database, with an empty data directory. Both keep their
+    location from test to test so that one app serves every test that takes them as given."""
+    data_dir = data_dirs / engine_name
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return dbs.make_settings(database_url, data_dir)
+
+
+# Built apps by their settings, in this process. Building one costs ~0.2 s (Litestar checks
+# every route handler's signature), as much as many a test takes to run.
+_apps: OrderedDict[str, Litestar] = OrderedDict()
+_APPS_KEPT = 4
+
+
+def _app_for(settings: Settings) -> Litestar:
+    key = repr(settings)
+    if key not in _apps:
+        _apps[key] = create_app(settings)
+        if len(_apps) > _APPS_KEPT:
+            _apps.popitem(last=False)
+    _apps.move_to_end(key)
+    return _apps[key]
 
 
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
-    application = create_app(settings, clock=clock)
+    """The app on this test's database and clock. One app serves every test with the same
+    settings (the database under its URL is a fresh copy each time); what a test may change
+    in its state (clock, settings, file storage) is put back here. Its clients run it on the
+    process's app loop (tests/support.py): outside a request, use ``db``, or ``on_app_loop``
+    for the app's own engine."""
+    application = _app_for(settings)
+    application.state.settings = settings
+    application.state.clock = clock
+    application.state.storage = storage_for(settings)
     yield application
-    await application.state.alchemy.get_engine().dispose()
+    # The app's pooled connections belong to the loop its clients run it on.
+    on_app_loop(application.state.alchemy.get_engine().dispose)
 
 
 @pytest.fixture

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
-from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.consultations.models import Meeting
 from council.councils.models import Constituency
-from tests.support import Client, client_for, post_form, sign_in
+from tests.support import Client, post_form
+from tests.support import signed_in as signed_in  # where the meeting tests import it from
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}"
-
-
-@contextlib.asynccontextmanager
-async def signed_in(app: Litestar, login: str) -> AsyncIterator[Client]:
-    async with client_for(app) as client:
-        await sign_in(client, login)
-        yield client
 
 
 def location_id(response_location: str, kind: str) -> str:

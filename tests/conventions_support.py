@@ -14,7 +14,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.conventions.models import Convention, ConventionArticle, ConventionVersion
-from tests.support import Client, client_for, post_form, sign_in
+from tests.support import Client, post_form, signed_in
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}/conventions"
@@ -57,8 +57,7 @@ async def step(client: Client, cid: UUID, number: int, action: str, **form: Any)
 @contextlib.asynccontextmanager
 async def as_facilitator(app: Litestar) -> AsyncIterator[Client]:
     """A client signed in as the demo facilitator, inside the app's lifespan."""
-    async with client_for(app) as client:
-        await sign_in(client, "zhuchi")
+    async with signed_in(app, "zhuchi") as client:
         yield client
 
 

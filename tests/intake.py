@@ -20,7 +20,8 @@ from council.demo.data import DEMO_PASSWORD
 from council.files.models import StoredFile
 from council.issues.models import Issue, IssueCosign
 from council.issues.workflow import IssueStatus
-from tests.support import Client, csrf_token, sign_in
+from tests.databases import PASSWORD_HASHING
+from tests.support import Client, csrf_token, sign_in_directly
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}/issues"
@@ -53,13 +54,13 @@ def issue_id_from(response: Response) -> UUID:
 
 async def submit_as(client: Client, login: str, title: str, **kw: Any) -> UUID:
     client.cookies.clear()
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     return issue_id_from(await submit(client, title, **kw))
 
 
 async def act(client: Client, login: str, issue_id: UUID, path: str, **data: Any) -> Response:
     client.cookies.clear()
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     return await client.post(
         f"{BASE}/{issue_id}/{path}",
         data={"_csrf_token": await csrf_token(client), **data},
@@ -110,7 +111,7 @@ async def other_council(db: AsyncSession) -> Council:
     """A second council with its own facilitator (waidi) and resident (waiju)."""
     admin = await db.scalar(sa.select(Person).where(Person.login == "admin"))
     assert admin is not None
-    password = hash_password(DEMO_PASSWORD)
+    password = hash_password(DEMO_PASSWORD, PASSWORD_HASHING)
     for login, name in (("waidi", "外地主持人"), ("waiju", "外地居民")):
         db.add(Person(login=login, display_name=name, phone="13900000000", password_hash=password))
     await db.flush()

@@ -34,6 +34,7 @@ from council.settings import Settings
 from council.voting import service as voting
 from council.voting.models import Ballot
 from council.voting.schemas import BallotForm
+from tests.databases import PASSWORD_HASHING
 
 T = TypeVar("T")
 
@@ -41,7 +42,7 @@ T = TypeVar("T")
 @functools.cache
 def _password_hash() -> str:
     # One salted hash for the whole crowd, as the demo loader does: argon2 is slow by design.
-    return hash_password(DEMO_PASSWORD)
+    return hash_password(DEMO_PASSWORD, PASSWORD_HASHING)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Litestar
 
-from tests.support import Client, client_for, post_form, sign_in
+from tests.support import Client, client_for, post_form, sign_in_directly
 
 SLUG = "zhonglou"
 BASE = f"/c/{SLUG}/ballots"
@@ -32,7 +32,7 @@ async def draft(client: Client, **fields: Any) -> UUID:
 async def opened(app: Litestar, **fields: Any) -> UUID:
     """A ballot drafted and opened by the facilitator zhuchi."""
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         ballot = await draft(facilitator, **fields)
         response = await post_form(facilitator, f"{BASE}/{ballot}/open")
         assert response.status_code == 303, response.text
@@ -41,11 +41,11 @@ async def opened(app: Litestar, **fields: Any) -> UUID:
 
 async def vote_as(app: Litestar, login: str, ballot: UUID, choice: Any, **extra: Any) -> Any:
     async with client_for(app) as voter:
-        await sign_in(voter, login)
+        await sign_in_directly(voter, login)
         return await post_form(voter, f"{BASE}/{ballot}/vote", {"choice": choice, **extra})
 
 
 async def close(app: Litestar, ballot: UUID, action: str = "close") -> Any:
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         return await post_form(facilitator, f"{BASE}/{ballot}/{action}")

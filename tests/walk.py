@@ -11,16 +11,25 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import sqlalchemy as sa
 from httpx import Response
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.consultations.models import Matter
+from council.notices.models import Notice
+from council.workorders.models import Department, WorkOrder
+from council.workorders.workflow import OrderStatus
 from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
 from tests.conventions_support import create, open_for_comment
+from tests.images import jpeg_with_gps
 from tests.intake import submit as submit_issue
+from tests.programmes_support import stage as stage_programmes
 from tests.support import Client, client_for, csrf_token, post_form, sign_in
 from tests.voting_support import draft, opened
+
+SUBSIDY = "油烟净化器安装补贴（以奖代补）"  # the demo's major matter in 决议公开
 
 # Who walks: one person per kind of role in the demo council.
 ROLES: dict[str, str | None] = {
@@ -32,6 +41,7 @@ ROLES: dict[str, str | None] = {
     "supervisor": "jiandu",
     "facilitator": "zhuchi",
     "admin": "admin",
+    "liaison": "jiaojing",  # 职能部门联络员 (交警中队), without a seat in the council
 }
 SEEDS = ("/", "/c/zhonglou", "/me", "/admin", "/me/notifications", "/me/two-factor")
 PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
@@ -269,7 +279,10 @@ def _remember(site: Site, url: str, method: str) -> None:
 async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
     """Things in progress that the finished demo lacks, so that their forms are shown too: a
     meeting in session with a round open, a plan waiting for evidence, ballots in draft and
-    open, conventions in draft and out for comment, an open call, a pending issue."""
+    open, conventions in draft and out for comment, an open call, a pending issue, a rating
+    round being scored, a duty swap waiting for an answer, a 随手拍 waiting for referral, a
+    summons with one department yet to arrive and one handled, and a verified work order
+    waiting to be closed."""
     async with signed_in(app, "zhuchi") as facilitator:
         setup = await consultation(db, facilitator, invite=("居民代表", "商户代表"))
         await agreed_plan(facilitator, setup)
@@ -300,6 +313,13 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         )
         assert response.status_code == 303, response.text
         await create(facilitator, "草拟中的公约")
+        # 四议两公开一监督: a matter just marked major, and a notice still in draft.
+        response = await post_form(facilitator, f"{matter}/workflow")
+        assert response.status_code == 303, response.text
+        notice = {"title": "外摆时间调整公告", "body": "外摆最晚到 22 点。", "kind": "general"}
+        response = await post_form(facilitator, "/c/zhonglou/notices/new", notice)
+        assert response.status_code == 303, response.text
+    await _spine_in_progress(app, db)
     await opened(app)
     await db.rollback()  # a fresh snapshot: see what the app committed
     await open_for_comment(app, db, now)
@@ -310,6 +330,7 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         meeting = f"/c/zhonglou/meetings/{setup.next_meeting_id}"
         assert (await post_form(member, f"{meeting}/signin", {"code": code})).status_code == 303
         assert (await post_form(member, f"{meeting}/speak")).status_code == 303
+    await _stage_orders(app, db)
     async with client_for(app) as newcomer:
         password = "a-long-enough-passphrase"
         signup = {"login": "xinlai", "display_name": "新来的店主"}
@@ -317,6 +338,69 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         assert (await post_form(newcomer, "/signup", signup)).status_code == 303
         claim = {"kind": "shop", "shop_number": "2", "note": "我是 2 号店的店主"}
         assert (await post_form(newcomer, "/c/zhonglou/join", claim)).status_code == 303
+    await stage_programmes(app, db)
+
+
+async def _stage_orders(app: Litestar, db: AsyncSession) -> None:
+    departments = {
+        name: await db.scalar(sa.select(Department.id).where(Department.name == name))
+        for name in ("城管", "交警中队")
+    }
+    waiting = await db.scalar(
+        sa.select(WorkOrder.id).where(WorkOrder.status == OrderStatus.REPLIED).limit(1)
+    )
+    await db.rollback()
+    async with signed_in(app, "jumin11") as resident:
+        line = {"line": "三辆车违停堵住北门", "place": "钟楼小区北门"}
+        photo = [("photo", ("p.jpg", jpeg_with_gps(), "image/jpeg"))]
+        response = await resident.post(
+            "/c/zhonglou/snap",
+            data={"_csrf_token": await csrf_token(resident), **line},
+            files=photo,
+        )
+        assert response.status_code == 303, response.text
+    async with signed_in(app, "zhuchi") as facilitator:
+        summons = {"title": "夜市车辆堵住消防通道", "place": "美食街北口", "minutes": "30"}
+        summons["departments"] = [d.hex for d in departments.values() if d]  # type: ignore[assignment]
+        response = await post_form(facilitator, "/c/zhonglou/whistles", summons)
+        assert response.status_code == 303, response.text
+        verdict = {"verdict": "satisfied", "note": "已核实"}
+        response = await post_form(facilitator, f"/c/zhonglou/orders/{waiting}/verify", verdict)
+        assert response.status_code == 303, response.text
+    summoned = await db.scalar(
+        sa.select(WorkOrder.id)
+        .where(WorkOrder.department_id == departments["城管"], WorkOrder.whistle_id.is_not(None))
+        .order_by(WorkOrder.number.desc())
+    )
+    await db.rollback()
+    async with signed_in(app, "chengguan") as liaison:
+        order = f"/c/zhonglou/orders/{summoned}"
+        assert (await post_form(liaison, f"{order}/arrive")).status_code == 303
+        reply = {"_csrf_token": await csrf_token(liaison), "reply": "已到场疏导"}
+        response = await liaison.post(f"{order}/reply", data=reply, files=[("_", (None, ""))])
+        assert response.status_code == 303, response.text
+
+
+async def _spine_in_progress(app: Litestar, db: AsyncSession) -> None:
+    """The purifier subsidy's notice with an objection waiting for its answer, and a
+    supervisor's request to reopen a stage waiting for the facilitator's."""
+    subsidy = await db.scalar(sa.select(Matter.id).where(Matter.title == SUBSIDY))
+    notice = await db.scalar(
+        sa.select(Notice.id).where(Notice.subject_id == subsidy, Notice.status == "published")
+    )
+    await db.rollback()
+    async with client_for(app) as visitor:
+        objection = {
+            "name": "路过的居民",
+            "contact": "13700000000",
+            "body": "补贴名单请附检测报告。",
+        }
+        url = f"/c/zhonglou/notices/{notice}/objections"
+        assert (await post_form(visitor, url, objection)).status_code == 303
+    async with signed_in(app, "jiandu") as supervisor:
+        reopen = {"stage": "review", "body": "审议到会人数请与签到表核对。"}
+        url = f"/c/zhonglou/matters/{subsidy}/workflow/reopen"
+        assert (await post_form(supervisor, url, reopen)).status_code == 303
 
 
 async def submit(

@@ -31,7 +31,7 @@ class Person(TimestampedBase):
     )
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
     # Raised by database triggers whenever this person's sessions, memberships or standing
-    # change (migration 0011cacheversions): the per-process session cache compares it.
+    # change (migration 0011authversion): the per-process session cache compares it.
     auth_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 

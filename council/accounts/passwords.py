@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import Parameters, get_default_parameters
 
 from council.i18n import _
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Used when the login is unknown, so that a wrong login costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("council-timing-equaliser")
+# argon2id with the library's current recommended parameters: what production hashes with.
+RECOMMENDED = get_default_parameters()
+
+
+@functools.cache
+def _hasher(*parameters: object) -> PasswordHasher:
+    return PasswordHasher.from_parameters(Parameters(*parameters))
+
+
+def hasher(parameters: Parameters) -> PasswordHasher:
+    """One hasher per set of parameters (Parameters itself is not hashable)."""
+    return _hasher(*dataclasses.astuple(parameters))
+
+
+@functools.cache
+def _dummy_hash(*parameters: object) -> str:
+    return _hasher(*parameters).hash("council-timing-equaliser")
 
 
 @functools.cache
@@ -35,16 +51,21 @@ def problem(password: str, login: str = "") -> str | None:
     return None
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hash_password(password: str, parameters: Parameters = RECOMMENDED) -> str:
+    return hasher(parameters).hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def verify_password(
+    password_hash: str | None, password: str, parameters: Parameters = RECOMMENDED
+) -> bool:
+    """A hash verifies at the cost it was made with; an unknown login is checked against a
+    dummy made with ``parameters``, so that it costs what a wrong password costs."""
+    checked = password_hash or _dummy_hash(*dataclasses.astuple(parameters))
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher(parameters).verify(checked, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+def needs_rehash(password_hash: str, parameters: Parameters = RECOMMENDED) -> bool:
+    return hasher(parameters).check_needs_rehash(password_hash)

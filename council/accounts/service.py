@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts import throttle
 from council.accounts.models import Person, WebSession
-from council.accounts.passwords import hash_password, needs_rehash, problem, verify_password
+from council.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    problem,
+    verify_password,
+)
 from council.accounts.schemas import ChangePasswordForm, SignInForm, SignUpForm
 from council.audit import service as audit
 from council.councils.models import ClaimStatus, Membership
@@ -21,6 +26,7 @@ from council.councils.permissions import Actor
 from council.errors import FormInvalid
 from council.i18n import _
 from council.settings import Settings
+from council.workorders.models import DepartmentCouncil, DepartmentLiaison
 
 
 def token_hash(token: str) -> str:
@@ -74,7 +80,7 @@ async def sign_up(
         login=login,
         display_name=form.display_name,
         phone=form.phone,
-        password_hash=hash_password(form.password),
+        password_hash=hash_password(form.password, settings.password_hashing),
     )
     db.add(person)
     await db.flush()
@@ -113,13 +119,14 @@ async def authenticate(
         _("该账号登录失败次数过多，请一小时后再试"),
     )
     person = await db.scalar(sa.select(Person).where(Person.login == login))
-    ok = verify_password(person.password_hash if person else None, form.password)
+    hashing = settings.password_hashing
+    ok = verify_password(person.password_hash if person else None, form.password, hashing)
     if not ok or person is None or person.disabled_at is not None:
         await throttle.hit(db, ip_key, attempt.now)
         await throttle.hit(db, account_key, attempt.now)
         raise FormInvalid({"password": _("账号或密码不正确")}, {"login": form.login})
-    if needs_rehash(person.password_hash):
-        person.password_hash = hash_password(form.password)
+    if needs_rehash(person.password_hash, hashing):
+        person.password_hash = hash_password(form.password, hashing)
     return person
 
 
@@ -137,7 +144,7 @@ async def current_password_ok(
         now,
         _("当前密码输错次数过多，请一小时后再试"),
     )
-    if verify_password(person.password_hash, password):
+    if verify_password(person.password_hash, password, settings.password_hashing):
         return True
     await throttle.hit(db, key, now)
     return False
@@ -155,7 +162,7 @@ async def change_password(
         errors["new_password"] = reason
     if errors:
         raise FormInvalid(errors)
-    person.password_hash = hash_password(form.new_password)
+    person.password_hash = hash_password(form.new_password, settings.password_hashing)
     await audit.record(
         db,
         council_id=None,
@@ -286,9 +293,19 @@ async def actor_for(db: AsyncSession, person: Person) -> Actor:
     roles: dict[UUID, set] = {}
     for council_id, role in rows:
         roles.setdefault(council_id, set()).add(role)
+    # A liaison acts for his department in every council it serves (职能部门联络员).
+    served = await db.execute(
+        sa.select(DepartmentCouncil.council_id, DepartmentLiaison.department_id)
+        .join(DepartmentCouncil, DepartmentCouncil.department_id == DepartmentLiaison.department_id)
+        .where(DepartmentLiaison.person_id == person.id, DepartmentLiaison.ended_at.is_(None))
+    )
+    departments: dict[UUID, set[UUID]] = {}
+    for council_id, department_id in served:
+        departments.setdefault(council_id, set()).add(department_id)
     return Actor(
         person_id=person.id,
         display_name=person.display_name,
         is_admin=person.is_admin,
         roles={cid: frozenset(r) for cid, r in roles.items()},
+        departments={cid: frozenset(d) for cid, d in departments.items()},
     )

@@ -2,7 +2,7 @@
 
 Looking a session up costs a join and a read of every membership; this keeps the answer per
 token and asks the database one thing per request: the person's ``auth_version``. Database
-triggers (migration 0011cacheversions) raise it whenever anything the answer depends on
+triggers (migration 0011authversion) raise it whenever anything the answer depends on
 changes, whoever writes it: a membership granted, ended or edited, a session deleted (sign-out,
 password change) or altered, the person disabled, made admin or renamed. So sign-out and a
 role change are refused on the very next request, in every process.

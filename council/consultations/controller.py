@@ -12,7 +12,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.consultations import service, service_meetings, service_plans
+from council.consultations import links, service, service_meetings, service_plans
 from council.consultations.common import SIDE_LABELS
 from council.consultations.models import EntryKind, Side
 from council.consultations.schemas import (
@@ -20,6 +20,7 @@ from council.consultations.schemas import (
     EntryForm,
     EvidenceForm,
     InspectionForm,
+    LinkIssueForm,
     MatterForm,
     MatterStatusForm,
     PlanForm,
@@ -35,10 +36,12 @@ from council.files.service import uploads_in
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
+from council.voting import service as voting
 from council.voting.controller import labels as vote_labels
 from council.web.auth import require_login
 from council.web.forms import Form
 from council.web.render import form_page, page, redirect
+from council.workflows import service as workflows
 
 UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -50,6 +53,38 @@ def now_of(request: Request) -> dt.datetime:
 async def _open_meetings(db: AsyncSession, council: Council) -> list[tuple[str, str]]:
     meetings = await service_meetings.open_meetings(db, council.id)
     return [(m.id.hex, f"{m.title}（{m.starts_at:%Y-%m-%d}）") for m in meetings]
+
+
+async def matter_context(
+    request: Request, db: AsyncSession, actor: Actor, council: Council, matter_id: UUID
+) -> dict[str, Any]:
+    """The matter page: its rounds, plans and votes, what it came from and, for a major
+    matter, where it stands on 四议两公开一监督."""
+    matter = await service.get_matter(db, council, matter_id)
+    story = await service.story(db, matter)
+    now = now_of(request)
+    flow = await workflows.of_matter(db, matter)
+    return {
+        "council": council,
+        "story": story,
+        "plans": [await service_plans.progress(db, council, p, now) for p in story.plans],
+        "meeting_votes": await meeting_votes.results_for_matter(db, council, matter.id),
+        **vote_labels(),
+        "matter": matter,
+        "sources": await links.issues_of(db, matter),
+        "ballots": [b for b in await links.ballots_of(db, matter) if voting.visible(actor, b)],
+        "standing": await workflows.standing(db, council, matter, flow, now) if flow else None,
+        "can_start_workflow": flow is None
+        and matter.status is MatterStatus.CONSULTING
+        and can(actor, Action.MANAGE_WORKFLOWS, council.id),
+        "meeting_options": await _open_meetings(db, council),
+        "status_options": [(s.value, label(s)) for s in MatterStatus if s is not matter.status],
+        "can_manage": can(actor, Action.MANAGE_CONSULTATIONS, council.id),
+        "can_see_names": can(actor, Action.VIEW_MEETINGS, council.id),
+        "values": {},
+        "errors": {},
+        "form": "",
+    }
 
 
 class MatterController(Controller):
@@ -84,34 +119,12 @@ class MatterController(Controller):
             return form_page(request, "consultations/matters.html", exc, context)
         return redirect(f"/c/{slug}/matters/{matter.id}", "matter_created")
 
-    async def _matter_context(
-        self, request: Request, db: AsyncSession, actor: Actor, council: Council, matter_id: UUID
-    ) -> dict[str, Any]:
-        matter = await service.get_matter(db, council, matter_id)
-        story = await service.story(db, matter)
-        now = now_of(request)
-        return {
-            "council": council,
-            "story": story,
-            "plans": [await service_plans.progress(db, council, p, now) for p in story.plans],
-            "meeting_votes": await meeting_votes.results_for_matter(db, council, matter.id),
-            **vote_labels(),
-            "matter": matter,
-            "meeting_options": await _open_meetings(db, council),
-            "status_options": [(s.value, label(s)) for s in MatterStatus if s is not matter.status],
-            "can_manage": can(actor, Action.MANAGE_CONSULTATIONS, council.id),
-            "can_see_names": can(actor, Action.VIEW_MEETINGS, council.id),
-            "values": {},
-            "errors": {},
-            "form": "",
-        }
-
     @get("/matters/{matter_id:uuid}", name="matters.detail")
     async def detail(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, matter_id: UUID
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        context = await self._matter_context(request, db_session, actor, council, matter_id)
+        context = await matter_context(request, db_session, actor, council, matter_id)
         return page(request, "consultations/matter.html", context)
 
     @post("/matters/{matter_id:uuid}/status", name="matters.status", guards=[require_login])
@@ -131,10 +144,34 @@ class MatterController(Controller):
                 db_session, actor, council, matter_id, form, now_of(request)
             )
         except FormInvalid as exc:
-            context = await self._matter_context(request, db_session, actor, council, matter_id)
+            context = await matter_context(request, db_session, actor, council, matter_id)
             context["form"] = "status"
             return form_page(request, "consultations/matter.html", exc, context)
         return redirect(f"/c/{slug}/matters/{matter_id}", "matter_status_changed")
+
+    @post("/matters/{matter_id:uuid}/issues", name="matters.link_issue", guards=[require_login])
+    async def link_issue(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        matter_id: UUID,
+        data: Form,
+    ) -> Template | Redirect:
+        """立项 · 来源: the issue or 提议 this matter came from, linked both ways."""
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        try:
+            form = parse_form(LinkIssueForm, data)
+            matter = await service.get_matter(db_session, council, matter_id)
+            await links.link_issue(
+                db_session, actor, council, matter, form.issue_number, now_of(request)
+            )
+        except FormInvalid as exc:
+            context = await matter_context(request, db_session, actor, council, matter_id)
+            context["form"] = "link"
+            return form_page(request, "consultations/matter.html", exc, context)
+        return redirect(f"/c/{slug}/matters/{matter_id}", "issue_linked")
 
     @post("/matters/{matter_id:uuid}/rounds", name="rounds.open", guards=[require_login])
     async def open_round(
@@ -153,7 +190,7 @@ class MatterController(Controller):
                 db_session, actor, council, matter_id, form.meeting_id, now_of(request)
             )
         except FormInvalid as exc:
-            context = await self._matter_context(request, db_session, actor, council, matter_id)
+            context = await matter_context(request, db_session, actor, council, matter_id)
             context["form"] = "round"
             return form_page(request, "consultations/matter.html", exc, context)
         return redirect(f"/c/{slug}/rounds/{round_.id}", "round_opened")

@@ -80,6 +80,21 @@ class Matter(TimestampedBase):
     )
 
 
+class MatterIssue(TimestampedBase):
+    """An issue or 提议 a matter came from: the link both pages show (立项 · 来源)."""
+
+    __tablename__ = "matter_issue"
+    __table_args__ = (sa.UniqueConstraint("matter_id", "issue_id", name="uq_matter_issue"),)
+
+    council_id: Mapped[UUID] = council_fk()
+    matter_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("matter.id", ondelete="CASCADE"), index=True
+    )
+    issue_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("issue.id", ondelete="CASCADE"), index=True
+    )
+
+
 class Meeting(TimestampedBase):
     """会议: date, place, agenda, invitations, sign-in and minutes (rule 29)."""
 

@@ -36,6 +36,12 @@ class MatterForm(msgspec.Struct):
     source: Line = ""
 
 
+class LinkIssueForm(msgspec.Struct):
+    issue_number: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=12, description="请填写诉求编号，如 12")
+    ]
+
+
 class MatterStatusForm(msgspec.Struct):
     status: MatterStatus
     reason: Line = ""

@@ -1,22 +1,17 @@
 """State machines of matters, rounds, minutes and action items. Pure: no web, no database.
 
-Each machine is a table of (from, to) → gate. A gate takes a frozen snapshot of facts and
-returns the reasons blocking the move (empty: allowed). Services load the facts, call
-``advance``, persist, and write the audit entry.
+Each machine is a ``council.machine.Machine``: a table of (from, to) → gate over a frozen
+snapshot of facts.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
-from council.errors import TransitionRefused
 from council.i18n import _
-
-S = TypeVar("S", bound=enum.Enum)
-F = TypeVar("F")
+from council.machine import Machine, every
 
 
 class MatterStatus(enum.StrEnum):
@@ -85,38 +80,6 @@ def label(state: enum.Enum) -> str:
     return _(LABELS[type(state)][state.value])
 
 
-Gate = Callable[[F], list[str]]
-
-
-@dataclass(frozen=True)
-class Machine(Generic[S, F]):
-    name: str
-    gates: Mapping[tuple[S, S], Gate[F]]
-
-    def reasons(self, current: S, target: S, facts: F) -> list[str]:
-        gate = self.gates.get((current, target))
-        if gate is None:
-            return [_("不能从“%(a)s”变为“%(b)s”", a=label(current), b=label(target))]
-        return gate(facts)
-
-    def allowed(self, current: S, target: S, facts: F) -> bool:
-        return not self.reasons(current, target, facts)
-
-    def advance(self, current: S, target: S, facts: F) -> S:
-        """The target state, or TransitionRefused naming every reason; nothing changes."""
-        reasons = self.reasons(current, target, facts)
-        if reasons:
-            raise TransitionRefused(reasons[0], reasons)
-        return target
-
-
-def _all(*checks: Callable[[F], str | None]) -> Gate[F]:
-    def gate(facts: F) -> list[str]:
-        return [reason for check in checks if (reason := check(facts))]
-
-    return gate
-
-
 # --- matters ---------------------------------------------------------------------------------
 
 
@@ -143,13 +106,16 @@ def _reason_given(f: MatterFacts | ItemFacts) -> str | None:
 
 MATTER = Machine[MatterStatus, MatterFacts](
     "matter",
-    {
-        (MatterStatus.CONSULTING, MatterStatus.CONSENSUS): _all(_no_open_round, _consensus_reached),
-        (MatterStatus.CONSULTING, MatterStatus.SHELVED): _all(_no_open_round, _reason_given),
-        (MatterStatus.SHELVED, MatterStatus.CONSULTING): _all(_reason_given),
-        (MatterStatus.CONSULTING, MatterStatus.DECISION): _all(_no_open_round, _reason_given),
-        (MatterStatus.CONSENSUS, MatterStatus.DECISION): _all(),
-        (MatterStatus.CONSENSUS, MatterStatus.CONSULTING): _all(_reason_given),
+    label=label,
+    gates={
+        (MatterStatus.CONSULTING, MatterStatus.CONSENSUS): every(
+            _no_open_round, _consensus_reached
+        ),
+        (MatterStatus.CONSULTING, MatterStatus.SHELVED): every(_no_open_round, _reason_given),
+        (MatterStatus.SHELVED, MatterStatus.CONSULTING): every(_reason_given),
+        (MatterStatus.CONSULTING, MatterStatus.DECISION): every(_no_open_round, _reason_given),
+        (MatterStatus.CONSENSUS, MatterStatus.DECISION): every(),
+        (MatterStatus.CONSENSUS, MatterStatus.CONSULTING): every(_reason_given),
     },
 )
 
@@ -181,7 +147,8 @@ def _next_step(f: RoundFacts) -> str | None:
 
 ROUND = Machine[RoundStatus, RoundFacts](
     "round",
-    {(RoundStatus.OPEN, RoundStatus.CLOSED): _all(_has_outcome, _next_step)},
+    label=label,
+    gates={(RoundStatus.OPEN, RoundStatus.CLOSED): every(_has_outcome, _next_step)},
 )
 
 
@@ -197,12 +164,13 @@ class MinutesFacts:
 
 MINUTES = Machine[MinutesStatus, MinutesFacts](
     "minutes",
-    {
-        (MinutesStatus.DRAFT, MinutesStatus.CONFIRMED): _all(
+    label=label,
+    gates={
+        (MinutesStatus.DRAFT, MinutesStatus.CONFIRMED): every(
             lambda f: None if f.has_text else _("纪要内容不能为空"),
             lambda f: None if f.confirmations > 0 else _("须至少一位到会成员确认纪要"),
         ),
-        (MinutesStatus.CONFIRMED, MinutesStatus.PUBLISHED): _all(
+        (MinutesStatus.CONFIRMED, MinutesStatus.PUBLISHED): every(
             lambda f: None if f.has_public_text else _("请填写去除个人信息的公开版本"),
         ),
     },
@@ -239,11 +207,12 @@ def _not_own_work(f: ItemFacts) -> str | None:
 
 ITEM = Machine[ItemStatus, ItemFacts](
     "action_item",
-    {
-        (ItemStatus.OPEN, ItemStatus.SUBMITTED): _all(_evidence_present),
-        (ItemStatus.RETURNED, ItemStatus.SUBMITTED): _all(_evidence_present),
-        (ItemStatus.SUBMITTED, ItemStatus.VERIFIED): _all(_evidence_present, _not_own_work),
-        (ItemStatus.SUBMITTED, ItemStatus.RETURNED): _all(_not_own_work, _reason_given),
+    label=label,
+    gates={
+        (ItemStatus.OPEN, ItemStatus.SUBMITTED): every(_evidence_present),
+        (ItemStatus.RETURNED, ItemStatus.SUBMITTED): every(_evidence_present),
+        (ItemStatus.SUBMITTED, ItemStatus.VERIFIED): every(_evidence_present, _not_own_work),
+        (ItemStatus.SUBMITTED, ItemStatus.RETURNED): every(_not_own_work, _reason_given),
     },
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -15,13 +16,21 @@ from council.councils.permissions import Action, Actor, can
 from council.councils.schemas import ClaimForm
 from council.errors import FormInvalid
 from council.forms import parse_form
+from council.notices import service as notices
+from council.programmes.controller import street
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
 from council.web.render import form_page, more_link, page, redirect
 
 
-async def council_page_context(db: AsyncSession, actor: Actor, slug: str) -> dict[str, Any]:
+async def council_page_context(
+    db: AsyncSession, actor: Actor, slug: str, now: dt.datetime
+) -> dict[str, Any]:
     council = await service.require(db, actor, slug, Action.VIEW_COUNCIL)
+    noticeboard = [
+        await notices.view(db, actor, council, n, now)
+        for n in await notices.in_period(db, council, now)
+    ]
     members = await service.members(db, council.id)
     seats: dict[Any, list[service.MemberRow]] = {}
     others: list[service.MemberRow] = []
@@ -37,6 +46,9 @@ async def council_page_context(db: AsyncSession, actor: Actor, slug: str) -> dic
         "others": others,
         "shops": await service.shops(db, council.id),
         "can_manage": can(actor, Action.VIEW_MANAGEMENT, council.id),
+        "can_see_supervision": can(actor, Action.VIEW_SUPERVISION, council.id),
+        "noticeboard": noticeboard,
+        "street": await street(db, council, now),
         "ConstituencyKind": ConstituencyKind,
     }
 
@@ -57,7 +69,8 @@ class CouncilController(Controller):
     async def detail(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
     ) -> Template:
-        context = await council_page_context(db_session, actor, slug)
+        now = request.app.state.clock.now()
+        context = await council_page_context(db_session, actor, slug, now)
         return page(request, "councils/detail.html", context)
 
     @get("/me", name="councils.mine", guards=[require_login])

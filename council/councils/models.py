@@ -41,7 +41,10 @@ class ClaimStatus(enum.StrEnum):
 
 class Council(TimestampedBase):
     __tablename__ = "council"
-    __table_args__ = (sa.CheckConstraint("notice_period_days >= 7", name="notice_period_min"),)
+    __table_args__ = (
+        sa.CheckConstraint("notice_period_days >= 7", name="notice_period_min"),
+        sa.CheckConstraint("objection_answer_days >= 1", name="objection_answer_days_min"),
+    )
 
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -51,6 +54,10 @@ class Council(TimestampedBase):
     meeting_place: Mapped[str] = mapped_column(sa.String(200), default="")
     timezone: Mapped[str] = mapped_column(sa.String(60), default="Asia/Shanghai")
     notice_period_days: Mapped[int] = mapped_column(sa.Integer, default=7)
+    # Days the facilitator has to answer an objection in writing (DOMAIN §5: 3).
+    objection_answer_days: Mapped[int] = mapped_column(
+        sa.Integer, default=3, server_default=sa.text("3")
+    )
 
     constituencies: Mapped[list[Constituency]] = relationship(
         back_populates="council", order_by="Constituency.position", lazy="raise"

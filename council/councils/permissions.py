@@ -61,6 +61,29 @@ class Action(enum.StrEnum):
     MANAGE_CONVENTIONS = "manage_conventions"
     VIEW_CONVENTION_DRAFTS = "view_convention_drafts"
     COMMENT_CONVENTION = "comment_convention"
+    # departments and work orders (转办 · 工单)
+    MANAGE_DEPARTMENTS = "manage_departments"
+    EDIT_CALENDAR = "edit_calendar"
+    DISPATCH_ORDERS = "dispatch_orders"
+    HANDLE_ORDERS = "handle_orders"
+    VERIFY_ORDERS = "verify_orders"
+    VIEW_ORDER_WORK = "view_order_work"
+    # 四议两公开一监督, notices (公示) and objections (异议)
+    MANAGE_WORKFLOWS = "manage_workflows"
+    MANAGE_NOTICES = "manage_notices"
+    VIEW_NOTICE_DRAFTS = "view_notice_drafts"
+    LODGE_OBJECTION = "lodge_objection"
+    VIEW_SUPERVISION = "view_supervision"
+    SUPERVISE = "supervise"
+    # street programmes: 文明诚信商户, 积分, 值日, 外摆
+    MANAGE_PROGRAMMES = "manage_programmes"
+    VIEW_PROGRAMME_RECORDS = "view_programme_records"
+    SCORE_SHOPS = "score_shops"
+    DRAW_LOTS = "draw_lots"
+    APPLY_POINTS = "apply_points"
+    REVIEW_POINTS = "review_points"
+    REDEEM_POINTS = "redeem_points"
+    ACT_FOR_SHOP = "act_for_shop"
 
 
 class Visibility(enum.StrEnum):
@@ -73,6 +96,9 @@ class Visibility(enum.StrEnum):
 EVERYONE = "everyone"
 SIGNED_IN = "signed_in"
 ADMIN = "admin"
+# A department's liaison (职能部门联络员) in every council the department serves: not a seat of
+# the council (no membership), and acting only on his own department's work orders.
+LIAISON = "liaison"
 
 # Residents, merchants and council members raise issues, co-sign them and answer calls.
 PARTICIPANTS: frozenset[str] = frozenset({Role.RESIDENT, Role.MERCHANT, Role.MEMBER})
@@ -131,7 +157,54 @@ POLICY: Mapping[Action, frozenset[str]] = {
     # Comments on a convention in its comment period come from the people it binds or
     # speaks for; supervisors may comment at every stage (一监督).
     Action.COMMENT_CONVENTION: PARTICIPANTS | {Role.SUPERVISOR},
+    # The administrator keeps the street's departments and the working-day calendar.
+    Action.MANAGE_DEPARTMENTS: frozenset({ADMIN}),
+    Action.EDIT_CALENDAR: frozenset({ADMIN}),
+    # Referring, 吹哨, approving more time and closing are the facilitator's; handling is the
+    # department's (its own orders only: ``acts_for``); verifying is the facilitator's or the
+    # person's who raised it (``may_verify``), never the handler's.
+    Action.DISPATCH_ORDERS: frozenset({Role.FACILITATOR}),
+    Action.HANDLE_ORDERS: frozenset({LIAISON}),
+    Action.VERIFY_ORDERS: frozenset({Role.FACILITATOR}),
+    Action.VIEW_ORDER_WORK: frozenset({Role.FACILITATOR, Role.SUPERVISOR, LIAISON}),
+    # The facilitator moves a major matter through its stages and publishes its notices.
+    Action.MANAGE_WORKFLOWS: frozenset({Role.FACILITATOR}),
+    Action.MANAGE_NOTICES: frozenset({Role.FACILITATOR}),
+    Action.VIEW_NOTICE_DRAFTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Anyone, with or without an account, may object to a notice in its period.
+    Action.LODGE_OBJECTION: frozenset({EVERYONE}),
+    # Opinions not marked public, reopen requests and the queue of what waits.
+    Action.VIEW_SUPERVISION: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Opinions, sign-off and reopen requests (一监督): the supervisor's own word.
+    Action.SUPERVISE: frozenset({Role.SUPERVISOR}),
+    # Schemes, rounds, activities, the rota, checklists and 外摆 permits.
+    Action.MANAGE_PROGRAMMES: frozenset({Role.FACILITATOR}),
+    # A round's progress, the claims queue, every balance: the supervisor watches.
+    Action.VIEW_PROGRAMME_RECORDS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    # Scorers are named per round in a group (商会, 社区, 居民代表); the supervisor watches
+    # and never scores.
+    Action.SCORE_SHOPS: frozenset({Role.MEMBER, Role.MERCHANT, Role.RESIDENT, Role.FACILITATOR}),
+    Action.DRAW_LOTS: frozenset({Role.SUPERVISOR}),
+    Action.APPLY_POINTS: PARTICIPANTS,
+    Action.REVIEW_POINTS: frozenset({Role.FACILITATOR, Role.SUPERVISOR}),
+    Action.REDEEM_POINTS: PARTICIPANTS,
+    # Confirming a redemption, ticking the duty checklist, swapping a duty: for a shop one
+    # represents (can_act_for_shop).
+    Action.ACT_FOR_SHOP: frozenset({Role.MERCHANT}),
 }
+
+# Actions that are a person's testimony in a role, not administration: the administrator,
+# who may do everything else, does not sign as a supervisor without being one.
+IN_PERSON: frozenset[Action] = frozenset(
+    {
+        Action.SUPERVISE,
+        Action.SCORE_SHOPS,
+        Action.DRAW_LOTS,
+        Action.APPLY_POINTS,
+        Action.REDEEM_POINTS,
+        Action.ACT_FOR_SHOP,
+    }
+)
 
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.SUPERVISOR})
 
@@ -158,6 +231,8 @@ class Actor:
     display_name: str = ""
     is_admin: bool = False
     roles: Mapping[UUID, frozenset[Role]] = field(default_factory=dict)
+    # council → the departments serving it that this person is a liaison of.
+    departments: Mapping[UUID, frozenset[UUID]] = field(default_factory=dict)
 
     @property
     def signed_in(self) -> bool:
@@ -171,6 +246,11 @@ class Actor:
     def councils_with(self, role: Role) -> frozenset[UUID]:
         return frozenset(cid for cid, roles in self.roles.items() if role in roles)
 
+    def departments_in(self, council_id: UUID | None) -> frozenset[UUID]:
+        if council_id is None:
+            return frozenset()
+        return self.departments.get(council_id, frozenset())
+
 
 ANONYMOUS = Actor()
 
@@ -181,9 +261,58 @@ def can(actor: Actor, action: Action, council_id: UUID | None = None) -> bool:
         return True
     if not actor.signed_in:
         return False
+    if action in IN_PERSON:
+        return bool(actor.roles_in(council_id) & allowed)
     if actor.is_admin or SIGNED_IN in allowed:
         return True
+    if LIAISON in allowed and actor.departments_in(council_id):
+        return True
     return bool(actor.roles_in(council_id) & allowed)
+
+
+def can_score(actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]) -> bool:
+    """A scorer scores every shop except those they represent: a shop never scores itself."""
+    return can(actor, Action.SCORE_SHOPS, council_id) and shop_id not in represented
+
+
+def can_act_for_shop(
+    actor: Actor, council_id: UUID, shop_id: UUID, represented: Collection[UUID]
+) -> bool:
+    """Only a verified representative of that shop speaks for it."""
+    return can(actor, Action.ACT_FOR_SHOP, council_id) and shop_id in represented
+
+
+def can_review_claim(
+    actor: Actor, council_id: UUID, claimant_id: UUID, submitted_by_id: UUID | None
+) -> bool:
+    """A second pair of eyes: nobody approves points for themselves or a record of attendance
+    they made (rule 12 by analogy)."""
+    own = actor.person_id in (claimant_id, submitted_by_id)
+    return can(actor, Action.REVIEW_POINTS, council_id) and not own
+
+
+def acts_for(actor: Actor, council_id: UUID, department_id: UUID) -> bool:
+    """A liaison acts on the orders of his own department, in a council it serves."""
+    if not actor.signed_in:
+        return False
+    return actor.is_admin or department_id in actor.departments_in(council_id)
+
+
+def may_verify(actor: Actor, council_id: UUID, raised_by: UUID | None) -> bool:
+    """核查 and 评价: the facilitator, or the person who raised the matter. Whether the actor
+    handled the order himself is the work-order state machine's rule."""
+    if not actor.signed_in:
+        return False
+    return can(actor, Action.VERIFY_ORDERS, council_id) or (
+        raised_by is not None and actor.person_id == raised_by
+    )
+
+
+def sees_reporter_contact(actor: Actor, council_id: UUID, department_id: UUID) -> bool:
+    """Staff, and the liaison who must call the reporter back; never the public (rule 28)."""
+    return can(actor, Action.VIEW_CONTACTS, council_id) or acts_for(
+        actor, council_id, department_id
+    )
 
 
 def appointing_action(role: Role) -> Action:

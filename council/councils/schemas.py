@@ -44,10 +44,16 @@ class CouncilForm(msgspec.Struct):
     notice_period_days: Days = 7
 
 
+AnswerDays = Annotated[
+    int, msgspec.Meta(ge=1, le=15, description=N_("异议答复期限须在 1 到 15 天之间"))
+]
+
+
 class SettingsForm(msgspec.Struct):
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     meeting_place: Optional120 = ""
     notice_period_days: Days = 7
+    objection_answer_days: AnswerDays = 3
 
 
 class AppointForm(msgspec.Struct):

@@ -328,12 +328,18 @@ async def update_settings(
         raise NotAllowed(_("只有主持人可以修改议事会设置"))
     before = {
         "notice_period_days": council.notice_period_days,
+        "objection_answer_days": council.objection_answer_days,
         "meeting_place": council.meeting_place,
     }
     council.description = form.description
     council.meeting_place = form.meeting_place
     council.notice_period_days = form.notice_period_days
-    after = {"notice_period_days": form.notice_period_days, "meeting_place": form.meeting_place}
+    council.objection_answer_days = form.objection_answer_days
+    after = {
+        "notice_period_days": form.notice_period_days,
+        "objection_answer_days": form.objection_answer_days,
+        "meeting_place": form.meeting_place,
+    }
     await audit.record_by(
         db,
         actor,

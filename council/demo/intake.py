@@ -1,6 +1,7 @@
 """The intake part of the 钟楼烟火 demo: the fume complaints that started the matter, with
-co-signs, accepted as the matter the consultation rounds take up; referred and rejected
-issues; a closed call for suggestions with online and offline answers.
+co-signs, accepted as the matter the consultation rounds take up; issues taken up for the
+departments (the work-order demo refers them) and a rejected one; a closed call for
+suggestions with online and offline answers.
 
 Everything goes through the intake services, so timelines and the audit chain are real.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from uuid import UUID
 
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
@@ -17,17 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
 from council.accounts.service import actor_for
-from council.councils.models import Constituency, Council
+from council.councils.models import Council
 from council.councils.permissions import Actor
 from council.files.images import clean_image
 from council.files.storage import Storage
 from council.issues import service, service_calls
 from council.issues.models import Issue
-from council.issues.schemas import CallForm, IssueForm, OfflineForm, ReplyForm, TransitionForm
+from council.issues.schemas import CallForm, IssueForm, OfflineForm, TransitionForm
 from council.issues.workflow import IssueKind, IssueStatus
 
-# The consultation room looks the matter up by this title.
+# The consultation room looks the matter up by this title, the work orders the other two.
 FUME_MATTER_TITLE = "美食街烧烤油烟直排，楼上住户常年不敢开窗"
+PAVEMENT_TITLE = "人行道被外摆桌椅占满，轮椅和童车过不去"
+SEWAGE_TITLE = "隔油池满溢，污水流到路面"
 
 DAY = dt.timedelta(days=1)
 
@@ -156,67 +158,34 @@ async def load(
         reason="与油烟治理议题一并协商，作为方案之一提交第二轮协商会。",
     )
 
-    department = await db.scalar(
-        sa.select(Constituency.id).where(
-            Constituency.council_id == council.id, Constituency.name == "职能部门"
-        )
-    )
-    assert department is not None  # noqa: S101 - created with every council
-    await _referrals(demo, department, start)
+    await _referrals(demo, start)
     await _rejected_and_pending(demo, now)
     await _call(demo, now)
 
 
-async def _referrals(demo: _Demo, department: UUID, start: dt.datetime) -> None:
+async def _referrals(demo: _Demo, start: dt.datetime) -> None:
+    """Two issues taken up for departments: the work-order demo refers them."""
     pavement = await demo.submit(
         "jumin06",
         start + 30 * DAY,
         photos=1,
-        title="人行道被外摆桌椅占满，轮椅和童车过不去",
+        title=PAVEMENT_TITLE,
         body="晚上七点以后，美食街东段人行道全部摆满桌椅，行人只能走机动车道。",
         category="占道经营",
         place="美食街东段 20 号至 30 号",
     )
     await demo.cosign(pavement, ["jumin07", "jumin04", "jumin11"], start + 31 * DAY)
     await demo.move(pavement, IssueStatus.TRIAGE, start + 32 * DAY)
-    await demo.move(pavement, IssueStatus.REFERRED, start + 32 * DAY, department_id=str(department))
-    await service.reply(
-        demo.db,
-        await demo.actor("chengguan"),
-        demo.council,
-        pavement.id,
-        ReplyForm(
-            reply="已约谈 6 家商户：外摆限定在门前 1 米以内，22:00 前收回；中队每周两次夜间巡查。"
-        ),
-        start + 36 * DAY,
-    )
-    await demo.move(
-        pavement,
-        IssueStatus.VERIFIED,
-        start + 45 * DAY,
-        reason="居民代表两次夜间查看，人行道已畅通。",
-    )
-    await demo.move(pavement, IssueStatus.CLOSED, start + 46 * DAY)
-
     sewage = await demo.submit(
         "jumin04",
         start + 60 * DAY,
-        title="隔油池满溢，污水流到路面",
-        body="美食街西口的隔油池经常满溢，污水带着油花流到路面，又滑又臭。",
+        title=SEWAGE_TITLE,
+        body="美食街西口后巷的隔油池经常满溢，污水带着油花流到路面，又滑又臭。",
         category="环境卫生",
-        place="美食街西口",
+        place="美食街西口后巷",
     )
     await demo.cosign(sewage, ["jumin02", "jumin05"], start + 61 * DAY)
     await demo.move(sewage, IssueStatus.TRIAGE, start + 62 * DAY)
-    await demo.move(sewage, IssueStatus.REFERRED, start + 62 * DAY, department_id=str(department))
-    await service.reply(
-        demo.db,
-        await demo.actor("huanbao"),
-        demo.council,
-        sewage.id,
-        ReplyForm(reply="已现场检查，责成 3 家商户两周内完成隔油池清掏和扩容，届时复查。"),
-        start + 66 * DAY,
-    )
 
 
 async def _rejected_and_pending(demo: _Demo, now: dt.datetime) -> None:

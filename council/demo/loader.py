@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from argon2.profiles import Parameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
-from council.accounts.passwords import hash_password
+from council.accounts.passwords import RECOMMENDED, hash_password
 from council.councils import service as councils
 from council.councils.models import Constituency, Council, Role, Shop
 from council.councils.permissions import Actor
@@ -22,7 +23,7 @@ from council.councils.schemas import (
     MemberForm,
     ShopForm,
 )
-from council.demo import consultation, convention, data, intake
+from council.demo import consultation, convention, data, intake, major, orders, programmes
 from council.files.storage import Storage
 
 
@@ -37,10 +38,16 @@ async def is_empty(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(sa.func.count(Council.id))) == 0
 
 
-async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = None) -> Council:
-    """``storage`` receives the demo issues' photos; without one they have none."""
+async def load(
+    db: AsyncSession,
+    now: dt.datetime,
+    storage: Storage | None = None,
+    hashing: Parameters = RECOMMENDED,
+) -> Council:
+    """``storage`` receives the demo issues' photos; without one they have none. ``hashing``
+    is the argon2 cost of the demo accounts' password (Settings.password_hashing)."""
     # One salted hash serves every demo account: they share the printed demo password.
-    password_hash = hash_password(data.DEMO_PASSWORD)
+    password_hash = hash_password(data.DEMO_PASSWORD, hashing)
     people: dict[str, Person] = {}
 
     def person(login: str, name: str, phone: str, *, admin: bool = False) -> Person:
@@ -58,10 +65,14 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
         for login, name, phone, _title, _role in seats:
             if login not in people:
                 person(login, name, phone)
+    for login, name, phone in data.LIAISONS_WITHOUT_SEAT:
+        person(login, name, phone)
     for number, _name, _category in data.SHOPS:
         login = f"shop{int(number):02d}"
         if login not in people:
             person(login, f"{_name}店主", f"139071410{int(number):02d}")
+    for login, name, phone in major.zhenning_people():
+        person(login, name, phone)
     await db.flush()
 
     admin_actor = Actor(person_id=admin.id, display_name=admin.display_name, is_admin=True)
@@ -117,6 +128,10 @@ async def load(db: AsyncSession, now: dt.datetime, storage: Storage | None = Non
     await intake.load(db, council, now, storage)
     await consultation.load(db, council, facilitator, now)
     await convention.load(db, council, facilitator, now)
+    await orders.load(db, council, admin_actor, now, storage)
+    await major.load_subsidy(db, council, now)
+    await major.load_zhenning(db, admin_actor, people, now)
+    await programmes.load(db, council, now)
     return council
 
 
@@ -146,4 +161,9 @@ def accounts() -> list[DemoAccount]:
         DemoAccount("shop01", "王建国", "商户代表（1 号 老王烧烤），议事会成员"),
         DemoAccount("jumin01", "赵淑珍", "居民代表，议事会成员"),
         DemoAccount("jumin11", "何平", "居民"),
+        DemoAccount("jiaojing", "郭峰", "职能部门联络员（交警中队），办理工单"),
+        DemoAccount("chengguan", "赵军", "职能部门联络员（城管），议事会成员"),
+        DemoAccount("dangwei", "张红梅", "社区党委书记：以社区党组织名义提议重大事项"),
+        DemoAccount(major.ZN_FACILITATOR[0], major.ZN_FACILITATOR[1], "振宁社区街区议事会主持人"),
+        DemoAccount(major.ZN_SUPERVISOR[0], major.ZN_SUPERVISOR[1], "振宁社区街区议事会监督员"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts.models import Person
+from council.consultations import links
 from council.councils import service as councils
 from council.councils.models import Council, Shop
 from council.councils.permissions import Action, Actor, can
@@ -17,19 +19,21 @@ from council.errors import FormInvalid
 from council.files import service as files
 from council.files.images import MAX_FILE_BYTES, MAX_FILES, ImageRejected
 from council.forms import parse_form
+from council.i18n import _
 from council.issues import service, workflow
 from council.issues.models import Issue
 from council.issues.schemas import (
     CommentForm,
     IntakeSettingsForm,
     IssueForm,
-    ReplyForm,
     TransitionForm,
 )
 from council.issues.workflow import IssueKind, IssueStatus
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
 from council.web.render import form_page, more_link, page, redirect
+from council.workorders import service_reads as work_orders
+from council.workorders import workflow as order_workflow
 
 # Room for six photos at the per-file limit plus the text fields.
 UPLOAD_BODY_LIMIT = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024
@@ -52,11 +56,14 @@ async def _council(db: AsyncSession, actor: Actor, slug: str) -> Council:
 async def _new_context(db: AsyncSession, actor: Actor, council: Council) -> dict[str, Any]:
     settings = await service.intake_settings(db, council.id)
     shops = await service.my_shops(db, council.id, actor.person_id)
+    options = [(s.number, f"{s.number} 号 {s.name}") for s in shops]
+    if await service.holds_party_seat(db, council.id, actor.person_id):
+        options.append((service.PARTY, _("社区党组织（以党组织名义提议重大事项）")))
     return {
         "council": council,
         "category_options": [(c, c) for c in settings.category_list],
-        "shop_options": [(s.number, f"{s.number} 号 {s.name}") for s in shops],
-        "shops": shops,
+        "shop_options": options,
+        "may_propose": bool(options),
         "max_files": MAX_FILES,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "values": {},
@@ -242,7 +249,9 @@ class IssueController(Controller):
     ) -> Template:
         council = await _council(db_session, actor, slug)
         issue = await service.get_visible(db_session, actor, council, issue_id)
-        context = await _detail_context(db_session, actor, council, issue)
+        context = await detail_context(
+            db_session, actor, council, issue, request.app.state.clock.now()
+        )
         return page(request, "issues/detail.html", context, fragment="issues/_cosign.html")
 
     @post("/{issue_id:uuid}/cosign", name="issues.cosign", guards=[require_login])
@@ -276,7 +285,7 @@ class IssueController(Controller):
         """htmx swaps just the co-sign box; without JavaScript the page reloads."""
         issue = await service.get_visible(db, actor, council, issue_id)
         if getattr(request, "htmx", None):
-            context = await _detail_context(db, actor, council, issue)
+            context = await detail_context(db, actor, council, issue, request.app.state.clock.now())
             return page(request, "issues/detail.html", context, fragment="issues/_cosign.html")
         return redirect(service.link(council, issue), notice)
 
@@ -306,23 +315,6 @@ class IssueController(Controller):
             db_session, actor, council, issue_id, form, request.app.state.clock.now()
         )
         return redirect(service.link(council, issue), "issue_updated")
-
-    @post("/{issue_id:uuid}/reply", name="issues.reply", guards=[require_login])
-    async def reply(
-        self,
-        request: Request,
-        db_session: AsyncSession,
-        actor: Actor,
-        slug: str,
-        issue_id: UUID,
-        data: Form,
-    ) -> Redirect:
-        council = await _council(db_session, actor, slug)
-        form = parse_form(ReplyForm, data)
-        issue = await service.reply(
-            db_session, actor, council, issue_id, form, request.app.state.clock.now()
-        )
-        return redirect(service.link(council, issue), "issue_replied")
 
     @post("/{issue_id:uuid}/comments", name="issues.comment", guards=[require_login])
     async def comment(
@@ -382,24 +374,19 @@ async def _queue_context(
     }
 
 
-async def _detail_context(
-    db: AsyncSession, actor: Actor, council: Council, issue: Issue
+async def detail_context(
+    db: AsyncSession, actor: Actor, council: Council, issue: Issue, now: dt.datetime
 ) -> dict[str, Any]:
     submitter = await db.get(Person, issue.submitter_id)
     shop = await db.get(Shop, issue.shop_id) if issue.shop_id else None
     counts = await service.cosign_counts(db, [issue.id])
     photos = (await files.for_parents(db, service.FILE_PARENT, [issue.id])).get(issue.id, [])
     merged_into = await db.get(Issue, issue.merged_into_id) if issue.merged_into_id else None
-    department = None
-    if issue.department_id:
-        department = next(
-            (d for d in await service.departments(db, council.id) if d.id == issue.department_id),
-            None,
-        )
     is_submitter = actor.person_id == issue.submitter_id
     cosigned = await service.has_cosigned(db, issue, actor.person_id)
     can_triage = can(actor, Action.TRIAGE_ISSUES, council.id)
     return {
+        "matters": await links.matters_of(db, issue),
         "council": council,
         "issue": issue,
         "status_label": workflow.label(issue.status),
@@ -412,7 +399,6 @@ async def _detail_context(
         "timeline": await service.timeline(db, issue),
         "comments": await service.comments(db, issue),
         "merged_into": merged_into,
-        "department": department,
         "is_open": issue.status in workflow.OPEN,
         "is_submitter": is_submitter,
         "cosigned": cosigned,
@@ -423,19 +409,25 @@ async def _detail_context(
         "can_comment": can(actor, Action.COMMENT_ISSUE, council.id)
         and issue.status is not IssueStatus.WITHDRAWN,
         "can_triage": can_triage,
-        "moves": [m for m in workflow.allowed_moves(issue.status) if m is not IssueStatus.WITHDRAWN]
+        "moves": [
+            m
+            for m in workflow.offered_moves(issue.status, issue.kind)
+            if m is not IssueStatus.WITHDRAWN
+        ]
         if can_triage
         else [],
-        "departments": await service.departments(db, council.id) if can_triage else [],
-        "may_reply": issue.status is IssueStatus.REFERRED
-        and await service.may_reply(db, actor, council, issue),
         "labels": workflow.STATUS_LABELS,
         "event_labels": EVENT_LABELS,
         "kind_labels": KIND_LABELS,
+        "status_of_order": order_workflow.label,
+        **await work_orders.for_issue(db, council, issue.id, issue.category, now),
+        "values": {},
+        "errors": {},
+        "form": "",
     }
 
 
-KIND_LABELS = {IssueKind.ISSUE: "诉求", IssueKind.PROPOSAL: "提议"}
+KIND_LABELS = {IssueKind.ISSUE: "诉求", IssueKind.PROPOSAL: "提议", IssueKind.SNAP: "随手拍"}
 EVENT_LABELS = {
     "submitted": "提交",
     "triaged": "受理",
@@ -443,7 +435,6 @@ EVENT_LABELS = {
     "merged": "合并到其他诉求",
     "merged_from": "合并了重复诉求",
     "referred": "转办",
-    "replied": "职能部门答复",
     "verified": "核实",
     "rejected": "不予受理",
     "closed": "办结",

@@ -67,6 +67,9 @@ class Issue(TimestampedBase):
     shop_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("shop.id", ondelete="SET NULL"), default=None
     )
+    # A 提议 made in the name of the community party organisation (四议: 提议), by one of
+    # its seated members.
+    party: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
@@ -74,11 +77,6 @@ class Issue(TimestampedBase):
     merged_into_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("issue.id", ondelete="SET NULL"), default=None
     )
-    department_id: Mapped[UUID | None] = mapped_column(
-        sa.ForeignKey("constituency.id", ondelete="SET NULL"), default=None
-    )
-    department_reply: Mapped[str] = mapped_column(sa.Text, default="")
-    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 

@@ -23,15 +23,18 @@ class IssueForm(msgspec.Struct):
     masked: str = ""  # a checkbox: present means "show my name masked"
 
 
+class SnapForm(msgspec.Struct):
+    """随手拍: one line, the place and a photo; the category is suggested from the line."""
+
+    line: Annotated[str, msgspec.Meta(min_length=4, max_length=120)]
+    place: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    category: Annotated[str, msgspec.Meta(max_length=60)] = ""
+
+
 class TransitionForm(msgspec.Struct):
     to: Annotated[IssueStatus, msgspec.Meta(description="请选择要执行的操作")]
     reason: Note = ""
-    department_id: str = ""
     target_number: Annotated[str, msgspec.Meta(max_length=12)] = ""  # "12" or "#12"
-
-
-class ReplyForm(msgspec.Struct):
-    reply: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
 
 
 class CommentForm(msgspec.Struct):

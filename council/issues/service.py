@@ -44,9 +44,10 @@ from council.issues.schemas import (
     CommentForm,
     IntakeSettingsForm,
     IssueForm,
-    ReplyForm,
+    SnapForm,
     TransitionForm,
 )
+from council.issues.snap import suggest_category
 from council.issues.workflow import IssueKind, IssueStatus
 from council.paging import page_of
 
@@ -198,6 +199,8 @@ def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
     if issue.kind is IssueKind.PROPOSAL and shop is not None:
         return _("商户 %(number)s 号 %(name)s", number=shop.number, name=shop.name)
     name = person.display_name if person else _("（已注销）")
+    if issue.party:
+        return _("社区党组织 %(name)s", name=name)
     prefix = _(ROLE_PREFIX.get(issue.submitter_role, "居民"))
     return f"{prefix} {mask(name) if issue.masked else name}"
 
@@ -342,35 +345,28 @@ async def has_cosigned(db: AsyncSession, issue: Issue, person_id: UUID | None) -
     return found is not None
 
 
-async def departments(db: AsyncSession, council_id: UUID) -> list[Constituency]:
-    return list(
-        (
-            await db.execute(
-                sa.select(Constituency)
-                .where(
-                    Constituency.council_id == council_id,
-                    Constituency.kind == ConstituencyKind.DEPARTMENT,
-                )
-                .order_by(Constituency.position)
+PARTY = "party"  # the shop field's value for a 提议 in the community party organisation's name
+
+
+async def holds_party_seat(db: AsyncSession, council_id: UUID, person_id: UUID | None) -> bool:
+    """A verified member seated for the community party organisation (社区党组织): who may
+    make a 提议 in its name (四议: 提议)."""
+    if person_id is None:
+        return False
+    return bool(
+        await db.scalar(
+            sa.select(Membership.id)
+            .join(Constituency, Constituency.id == Membership.constituency_id)
+            .where(
+                Membership.council_id == council_id,
+                Membership.person_id == person_id,
+                Membership.role == Role.MEMBER,
+                Membership.status == ClaimStatus.VERIFIED,
+                Constituency.kind == ConstituencyKind.PARTY,
             )
-        ).scalars()
-    )
-
-
-async def department_seats(db: AsyncSession, council_id: UUID) -> list[tuple[Membership, Person]]:
-    """The people seated for departments (城管, 环保…): where issues are referred to."""
-    rows = await db.execute(
-        sa.select(Membership, Person)
-        .join(Person, Person.id == Membership.person_id)
-        .join(Constituency, Constituency.id == Membership.constituency_id)
-        .where(
-            Membership.council_id == council_id,
-            Membership.status == ClaimStatus.VERIFIED,
-            Constituency.kind == ConstituencyKind.DEPARTMENT,
+            .limit(1)
         )
-        .order_by(Person.display_name)
     )
-    return [(m, p) for m, p in rows]
 
 
 async def my_shops(db: AsyncSession, council_id: UUID, person_id: UUID | None) -> list[Shop]:
@@ -465,8 +461,10 @@ async def _notify(
             )
 
 
-def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind) -> Role:
+def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind, party: bool) -> Role:
     roles = actor.roles_in(council_id)
+    if party:
+        return Role.MEMBER
     if kind is IssueKind.PROPOSAL:
         return Role.MERCHANT
     for role in (Role.RESIDENT, Role.MERCHANT, Role.MEMBER):
@@ -502,7 +500,11 @@ async def submit(
     if form.category not in settings.category_list:
         errors["category"] = _("请从列表中选择类别")
     shop = None
-    if form.kind is IssueKind.PROPOSAL:
+    party = form.kind is IssueKind.PROPOSAL and form.shop_number == PARTY
+    if party:
+        if not await holds_party_seat(db, council.id, actor.person_id):
+            errors["shop_number"] = _("只有社区党组织的代表可以以党组织名义提议")
+    elif form.kind is IssueKind.PROPOSAL:
         shops = {s.number: s for s in await my_shops(db, council.id, actor.person_id)}
         shop = shops.get(form.shop_number)
         if shop is None:
@@ -521,10 +523,12 @@ async def submit(
         category=form.category,
         place=form.place,
         submitter_id=actor.person_id,
-        submitter_role=_submitter_role(actor, council.id, form.kind),
-        # A proposal is made in the shop's name (DOMAIN rule 21): never masked.
+        submitter_role=_submitter_role(actor, council.id, form.kind, party),
+        # A proposal is made in the shop's or the party organisation's name (DOMAIN rule
+        # 21): never masked.
         masked=bool(form.masked) and form.kind is IssueKind.ISSUE,
         shop_id=shop.id if shop else None,
+        party=party,
         submitted_at=now,
     )
     db.add(issue)
@@ -552,6 +556,35 @@ async def submit(
         photos=len(images),
     )
     return issue
+
+
+async def submit_snap(
+    db: AsyncSession,
+    storage: Storage,
+    actor: Actor,
+    council: Council,
+    form: SnapForm,
+    images: Sequence[CleanImage],
+    *,
+    upload_limit: int,
+    now: dt.datetime,
+) -> Issue:
+    """随手拍: a photo, the place and one line; the category is the one chosen, or suggested."""
+    categories = (await intake_settings(db, council.id)).category_list
+    category = form.category if form.category in categories else ""
+    if not images:
+        values = {"line": form.line, "place": form.place, "category": category}
+        raise FormInvalid({"photos": _("随手拍须附一张现场照片")}, values)
+    issue_form = IssueForm(
+        title=form.line,
+        body=form.line,
+        category=category or suggest_category(form.line, categories),
+        kind=IssueKind.SNAP,
+        place=form.place,
+    )
+    return await submit(
+        db, storage, actor, council, issue_form, images, upload_limit=upload_limit, now=now
+    )
 
 
 async def cosign(
@@ -635,20 +668,6 @@ async def _merge_target(db: AsyncSession, council: Council, value: str) -> Issue
     return await db.scalar(stmt)
 
 
-async def _department(db: AsyncSession, council: Council, value: str) -> Constituency | None:
-    try:
-        wanted = UUID(value)
-    except ValueError:
-        return None
-    return await db.scalar(
-        sa.select(Constituency).where(
-            Constituency.id == wanted,
-            Constituency.council_id == council.id,
-            Constituency.kind == ConstituencyKind.DEPARTMENT,
-        )
-    )
-
-
 async def _carry_cosigns(db: AsyncSession, source: Issue, target: Issue) -> int:
     """Co-signers (and the submitter) of ``source`` support ``target``: each person once."""
     supporters = set(
@@ -699,41 +718,31 @@ async def transition(
     form: TransitionForm,
     now: dt.datetime,
 ) -> Issue:
-    """A facilitator's triage decision, through the state machine; refused moves change nothing."""
+    """A facilitator's triage decision, through the state machine; refused moves change nothing.
+
+    Referral and what follows it (核实, 办结) are made by the work orders (``follow_orders``)."""
     issue = await get_visible(db, actor, council, issue_id, lock=True)
     if not can(actor, Action.TRIAGE_ISSUES, council.id):
         raise NotAllowed(_("只有主持人可以受理和处理诉求"))
     if form.to is IssueStatus.WITHDRAWN:
         raise NotAllowed(_("只有提交人可以撤回诉求"))
-    target = department = None
+    target = None
     if form.to is IssueStatus.MERGED:
         target = await _merge_target(db, council, form.target_number)
-    if form.to is IssueStatus.REFERRED:
-        department = await _department(db, council, form.department_id)
     reason = form.reason.strip()
     facts = workflow.Facts(
         status=issue.status,
         kind=issue.kind,
         reason=reason,
-        department_chosen=department is not None,
-        reply_recorded=bool(issue.department_reply),
         merge_target_found=target is not None,
         merge_target_is_self=target is not None and target.id == issue.id,
         merge_target_status=target.status if target is not None else None,
     )
-    before = issue.status
-    issue.status = workflow.advance(facts, form.to)
-    summary: dict[str, Any] = {"from": before.value}
-    if reason:
-        summary["reason"] = reason
-    if form.to in (IssueStatus.ACCEPTED, IssueStatus.REJECTED):
-        issue.public_reason = reason
-        issue.decided_at = now
-    elif form.to is IssueStatus.MERGED and target is not None:
+    summary: dict[str, Any] = {}
+    if form.to is IssueStatus.MERGED and target is not None:
+        workflow.advance(facts, form.to)
+        summary.update(into=target.number, carried=await _carry_cosigns(db, issue, target))
         issue.merged_into_id = target.id
-        issue.decided_at = now
-        carried = await _carry_cosigns(db, issue, target)
-        summary.update(into=target.number, carried=carried)
         await _event(
             db,
             target,
@@ -744,27 +753,56 @@ async def transition(
             note=reason,
             other=issue,
         )
-    elif form.to is IssueStatus.REFERRED and department is not None:
-        issue.department_id = department.id
+    return await _move(
+        db, actor, council, issue, form.to, facts, now, note=reason, other=target, **summary
+    )
+
+
+async def _move(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue: Issue,
+    to: IssueStatus,
+    facts: workflow.Facts,
+    now: dt.datetime,
+    *,
+    note: str = "",
+    other: Issue | None = None,
+    **summary: Any,
+) -> Issue:
+    """One move through the state machine: status, dates, file visibility, timeline, audit
+    entry and notifications, or TransitionRefused with nothing changed."""
+    before = issue.status
+    issue.status = workflow.advance(facts, to)
+    if to in (IssueStatus.ACCEPTED, IssueStatus.REJECTED):
+        issue.public_reason = note
+    if to in (IssueStatus.ACCEPTED, IssueStatus.REJECTED, IssueStatus.MERGED, IssueStatus.REFERRED):
         issue.decided_at = now
-        summary["department"] = department.name
-        reason = reason or _("转办至%(d)s", d=department.name)
-    elif form.to is IssueStatus.CLOSED:
+    elif to is IssueStatus.CLOSED:
         issue.closed_at = now
     await files.set_visibility(db, FILE_PARENT, [issue.id], visibility_of(issue))
     await _event(
         db,
         issue,
-        EVENT_OF[form.to],
+        EVENT_OF[to],
         actor.person_id,
         actor.display_name,
         now,
         from_status=before,
-        note=reason,
-        other=target,
+        note=note,
+        other=other,
     )
+    if note:
+        summary["reason"] = note
     await _audit(
-        db, issue, f"issue.{EVENT_OF[form.to]}", actor.person_id, actor.display_name, now, **summary
+        db,
+        issue,
+        f"issue.{EVENT_OF[to]}",
+        actor.person_id,
+        actor.display_name,
+        now,
+        **{"from": before.value, **summary},
     )
     text = _(
         "诉求 #%(n)s「%(t)s」状态更新为：%(s)s",
@@ -774,6 +812,32 @@ async def transition(
     )
     await _notify(db, council, issue, text, skip=actor.person_id)
     return issue
+
+
+async def follow_orders(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    issue: Issue,
+    to: IssueStatus,
+    now: dt.datetime,
+    *,
+    note: str,
+    department_chosen: bool = False,
+    orders_verified: bool = False,
+    orders_closed: bool = False,
+    **summary: Any,
+) -> Issue:
+    """The move a work order makes of its issue: referred, verified, closed (rule 22)."""
+    facts = workflow.Facts(
+        status=issue.status,
+        kind=issue.kind,
+        reason=note,
+        department_chosen=department_chosen,
+        orders_verified=orders_verified,
+        orders_closed=orders_closed,
+    )
+    return await _move(db, actor, council, issue, to, facts, now, note=note, **summary)
 
 
 BULK_LIMIT = 50
@@ -800,48 +864,6 @@ async def bulk_triage(
     for issue_id in ids:
         await transition(db, actor, council, issue_id, TransitionForm(to=IssueStatus.TRIAGE), now)
     return len(ids)
-
-
-async def may_reply(db: AsyncSession, actor: Actor, council: Council, issue: Issue) -> bool:
-    """The facilitator, or a person seated for the department the issue was referred to."""
-    if can(actor, Action.TRIAGE_ISSUES, council.id):
-        return True
-    if issue.department_id is None or actor.person_id is None:
-        return False
-    seat = await db.scalar(
-        sa.select(Membership.id).where(
-            Membership.council_id == council.id,
-            Membership.person_id == actor.person_id,
-            Membership.constituency_id == issue.department_id,
-            Membership.status == ClaimStatus.VERIFIED,
-        )
-    )
-    return seat is not None
-
-
-async def reply(
-    db: AsyncSession,
-    actor: Actor,
-    council: Council,
-    issue_id: UUID,
-    form: ReplyForm,
-    now: dt.datetime,
-) -> Issue:
-    """The department's reply to a referred issue, recorded and shown in public."""
-    issue = await get_visible(db, actor, council, issue_id, lock=True)
-    if not await may_reply(db, actor, council, issue):
-        raise NotAllowed(_("只有受理转办的职能部门或主持人可以答复"))
-    if issue.status is not IssueStatus.REFERRED:
-        raise Conflict(
-            _("只有“已转办”的诉求可以答复，当前为“%(s)s”", s=workflow.label(issue.status))
-        )
-    issue.department_reply = form.reply
-    issue.replied_at = now
-    await _event(db, issue, "replied", actor.person_id, actor.display_name, now, note=form.reply)
-    await _audit(db, issue, "issue.replied", actor.person_id, actor.display_name, now)
-    text = _("诉求 #%(n)s「%(t)s」收到职能部门答复", n=issue.number, t=issue.title)
-    await _notify(db, council, issue, text, skip=actor.person_id)
-    return issue
 
 
 async def comment(

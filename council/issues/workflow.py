@@ -6,9 +6,14 @@ facts, calls ``advance``, persists and writes the audit entry.
 
     已提交 ─受理─► 受理中 ─┬─► 已立项 ──────────────► 已办结
                            ├─► 已合并 (into another open issue)
-                           ├─► 已转办 ─(答复)─► 已核实 ─► 已办结   (no close without 核实)
+                           ├─► 已转办 ─(工单核查)─► 已核实 ─(工单结案)─► 已办结
                            └─► 不予受理 (public reason) ───► 已办结
+    已提交 (随手拍) ─转办─► 已转办
     已提交 / 受理中 ─撤回─► 已撤回 (by the submitter)
+
+A referred issue follows its work orders (council/workorders): it is verified when every one
+of them has been verified to the satisfaction of whoever raised it, and closed when every one
+is closed; nobody moves it by hand (rule 22: no close without verification).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class IssueStatus(enum.StrEnum):
 class IssueKind(enum.StrEnum):
     ISSUE = "issue"  # 诉求
     PROPOSAL = "proposal"  # 提议 (a merchant, for a shop)
+    SNAP = "snap"  # 随手拍: photo, place, one line from a phone
 
 
 STATUS_LABELS: Mapping[IssueStatus, str] = {
@@ -76,8 +82,9 @@ class Facts:
     status: IssueStatus
     kind: IssueKind = IssueKind.ISSUE
     reason: str = ""  # public reason / note given with the move
-    department_chosen: bool = False  # 转办: a department seat of this council was chosen
-    reply_recorded: bool = False  # 转办: the department's reply is on record
+    department_chosen: bool = False  # 转办: a department serving this council was chosen
+    orders_verified: bool = False  # every work order of the issue passed 核查
+    orders_closed: bool = False  # every work order of the issue is closed
     merge_target_found: bool = False
     merge_target_is_self: bool = False
     merge_target_status: IssueStatus | None = None
@@ -111,7 +118,13 @@ def _merge(facts: Facts) -> list[str]:
 
 
 def _refer(facts: Facts) -> list[str]:
-    return [] if facts.department_chosen else [_("转办须选择本议事会的职能部门")]
+    return [] if facts.department_chosen else [_("转办须选择服务本议事会的职能部门")]
+
+
+def _refer_directly(facts: Facts) -> list[str]:
+    if facts.kind is not IssueKind.SNAP:
+        return [_("只有随手拍可以不经受理直接转办，请先受理")]
+    return _refer(facts)
 
 
 def _reject(facts: Facts) -> list[str]:
@@ -120,11 +133,15 @@ def _reject(facts: Facts) -> list[str]:
 
 def _verify(facts: Facts) -> list[str]:
     reasons = []
-    if not facts.reply_recorded:
-        reasons.append(_("职能部门尚未答复，不能核实"))
+    if not facts.orders_verified:
+        reasons.append(_("转办的工单尚未全部核查为办理满意，诉求不能核实"))
     if not facts.reason:
         reasons.append(_("核实须写明核实情况"))
     return reasons
+
+
+def _close_referred(facts: Facts) -> list[str]:
+    return [] if facts.orders_closed else [_("转办的工单尚未全部结案，诉求不能办结")]
 
 
 TRANSITIONS: Mapping[tuple[IssueStatus, IssueStatus], Gate] = {
@@ -132,9 +149,10 @@ TRANSITIONS: Mapping[tuple[IssueStatus, IssueStatus], Gate] = {
     (IssueStatus.TRIAGE, IssueStatus.ACCEPTED): _accept,
     (IssueStatus.TRIAGE, IssueStatus.MERGED): _merge,
     (IssueStatus.TRIAGE, IssueStatus.REFERRED): _refer,
+    (IssueStatus.SUBMITTED, IssueStatus.REFERRED): _refer_directly,
     (IssueStatus.TRIAGE, IssueStatus.REJECTED): _reject,
     (IssueStatus.REFERRED, IssueStatus.VERIFIED): _verify,
-    (IssueStatus.VERIFIED, IssueStatus.CLOSED): _always,
+    (IssueStatus.VERIFIED, IssueStatus.CLOSED): _close_referred,
     (IssueStatus.ACCEPTED, IssueStatus.CLOSED): _always,
     (IssueStatus.REJECTED, IssueStatus.CLOSED): _always,
     (IssueStatus.SUBMITTED, IssueStatus.WITHDRAWN): _always,
@@ -151,8 +169,28 @@ def label(status: IssueStatus) -> str:
     return _(STATUS_LABELS[status])
 
 
+# Moves the work orders make (the service of council/workorders), never a person by hand.
+FOLLOW_ORDERS = frozenset(
+    {(IssueStatus.REFERRED, IssueStatus.VERIFIED), (IssueStatus.VERIFIED, IssueStatus.CLOSED)}
+)
+# Moves open to some kinds of issue only.
+ONLY_FOR: Mapping[tuple[IssueStatus, IssueStatus], frozenset[IssueKind]] = {
+    (IssueStatus.SUBMITTED, IssueStatus.REFERRED): frozenset({IssueKind.SNAP}),
+}
+
+
 def allowed_moves(status: IssueStatus) -> list[IssueStatus]:
     return [to for (frm, to) in TRANSITIONS if frm is status]
+
+
+def offered_moves(status: IssueStatus, kind: IssueKind) -> list[IssueStatus]:
+    """The moves a facilitator is offered on the issue page: those made by hand, for this kind."""
+    return [
+        to
+        for to in allowed_moves(status)
+        if (status, to) not in FOLLOW_ORDERS
+        and kind in ONLY_FOR.get((status, to), frozenset(IssueKind))
+    ]
 
 
 def blocking(facts: Facts, to: IssueStatus) -> list[str]:

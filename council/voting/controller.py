@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.consultations import links
 from council.conventions import service as conventions
 from council.councils import service as councils
 from council.councils.models import Council
@@ -207,6 +208,7 @@ class BallotController(Controller):
             "meeting_vote": await meetings.view(db, ballot) if ballot.meeting_id else None,
             "votes_cast": await voting.participation_count(db, ballot) if manage else 0,
             "convention_vote": await conventions.voted_by(db, ballot.id),
+            "matter": await links.matter_of_ballot(db, ballot),
         }
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
             context["prospects"] = await voting.prospective_electorate(db, ballot)

@@ -99,6 +99,11 @@ class Ballot(TimestampedBase):
     agenda_item_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("agenda_item.id", ondelete="RESTRICT"), default=None, index=True
     )
+    # The matter this ballot decides (决议 of a major matter); meeting votes reach their
+    # matter through the agenda item's round instead.
+    matter_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("matter.id", ondelete="RESTRICT"), default=None, index=True
+    )
 
 
 class BallotOption(Base):

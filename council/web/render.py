@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -54,7 +54,7 @@ NOTICES: Mapping[str, str] = {
     "issue_submitted": N_("诉求已提交，本议事会的成员可以附议，主持人会尽快受理"),
     "issue_withdrawn": N_("诉求已撤回"),
     "issue_updated": N_("诉求状态已更新"),
-    "issue_replied": N_("答复已记录"),
+    "snap_submitted": N_("随手拍已提交，主持人会尽快转给职能部门办理"),
     "cosigned": N_("已附议"),
     "issues_triaged": N_("所选诉求已受理"),
     "cosign_withdrawn": N_("已撤回附议"),
@@ -78,6 +78,59 @@ NOTICES: Mapping[str, str] = {
     "convention_decided": N_("表决结果已认证并登记"),
     "commented": N_("意见已提交，感谢参与"),
     "convention_filed": N_("备案已登记"),
+    "order_dispatched": N_("已转办，工单已派发给职能部门，办理期限已计算"),
+    "order_accepted": N_("已签收工单，请在期限内办理并反馈"),
+    "order_arrived": N_("已报到，到场时间已记录"),
+    "order_replied": N_("办理情况已反馈，等待核查"),
+    "extension_requested": N_("延期申请已提交，等待主持人审批"),
+    "extension_decided": N_("延期申请已审批"),
+    "order_verified": N_("核查结果已记录：办理满意"),
+    "order_returned": N_("核查结果已记录：不满意，工单已退回重办"),
+    "order_closed": N_("工单已结案"),
+    "order_rated": N_("感谢您的评价"),
+    "whistle_summoned": N_("已吹哨，各部门已收到工单，请等待报到"),
+    "department_created": N_("职能部门已添加"),
+    "department_saved": N_("服务的议事会已更新"),
+    "liaison_added": N_("联络员已添加"),
+    "liaison_ended": N_("联络员已停用"),
+    "calendar_saved": N_("工作日历已更新"),
+    "issue_linked": N_("已关联来源诉求"),
+    "workflow_started": N_("已列为重大事项，按四议两公开一监督办理，从“提议”开始"),
+    "stage_moved": N_("阶段已变更"),
+    "review_recorded": N_("审议记录已登记"),
+    "notice_drafted": N_("公示草稿已保存，检查无误后发布"),
+    "notice_saved": N_("公示草稿已修改"),
+    "notice_published": N_("公示已发布，公示期从今天开始计算"),
+    "correction_drafted": N_("更正公示草稿已起草，发布后公示期重新计算"),
+    "notice_closed": N_("公示已结束"),
+    "objection_lodged": N_("异议已提交，主持人将书面答复并在本页公开答复"),
+    "objection_answered": N_("答复已公开"),
+    "opinion_filed": N_("监督意见已登记"),
+    "signed_off": N_("已签字确认"),
+    "reopen_requested": N_("已要求重新审视，等待主持人答复"),
+    "reopen_answered": N_("答复已登记"),
+    "scheme_published": N_("评比标准已公布，此后不再修改"),
+    "rating_opened": N_("评比已发起，评分人可以在评分时间内评分"),
+    "scored": N_("评分已提交"),
+    "results_computed": N_("评比结果已算出"),
+    "lot_drawn": N_("抽签结果已登记"),
+    "results_in_notice": N_("评比结果已公示，流动红旗已颁发"),
+    "activity_created": N_("积分活动已设置"),
+    "points_applied": N_("积分申请已提交，等待审核"),
+    "attendance_recorded": N_("签到已登记，等待审核"),
+    "points_reviewed": N_("审核结果已登记"),
+    "points_in_notice": N_("积分已公示，公示期满无异议后入账"),
+    "points_credited": N_("积分已入账"),
+    "offer_created": N_("兑换项目已增加"),
+    "redeemed": N_("兑换已提交，积分已扣除，请到店铺享受服务"),
+    "redemption_decided": N_("兑换已处理"),
+    "points_corrected": N_("更正记录已新增"),
+    "rota_generated": N_("值日表已排好"),
+    "item_added": N_("检查项目已增加"),
+    "duty_ticked": N_("值日已打卡"),
+    "swap_requested": N_("调换申请已发出，等待对方店铺同意"),
+    "swap_answered": N_("已答复调换申请"),
+    "permit_saved": N_("外摆许可已登记"),
 }
 
 
@@ -134,6 +187,27 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
+
+
+async def in_place(
+    request: Request,
+    action: Callable[[], Awaitable[str | None]],
+    *,
+    template: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    form: str,
+    success: str,
+    notice: str,
+) -> Template | Redirect:
+    """Run a form's ``action``: on success, redirect (to what it returns, or ``success``) with
+    the notice; refused, the page again with the message beside the form named ``form``."""
+    try:
+        target = await action()
+    except FormInvalid as exc:
+        shown = await context()
+        shown["form"] = form
+        return form_page(request, template, exc, shown)
+    return redirect(target or success, notice)
 
 
 def more_link(params: Mapping[str, str], after: UUID | None) -> str | None:

@@ -1,7 +1,7 @@
 """audit: checkpoints of verified chains
 
 Revision ID: 0010auditcheckpoint
-Revises: 0006conventions
+Revises: 0009programmes
 Create Date: 2026-12-01 18:00:00.000000+00:00
 
 The triggers drop a chain's checkpoint whenever one of its entries is updated or deleted (or,
@@ -19,7 +19,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '0010auditcheckpoint'
-down_revision = '0006conventions'
+down_revision = '0009programmes'
 branch_labels = None
 depends_on = None
 

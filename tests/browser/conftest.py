@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from playwright.async_api import Browser as AsyncBrowser
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from council.app import create_app
+from council.clock import FixedClock
 from council.settings import PROJECT_ROOT
-from tests.databases import IN_CI
+from tests import databases as dbs
+from tests.databases import IN_CI, PostgresCopy, SqliteCopy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
@@ -30,53 +36,104 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def _server(
+    worker_database: SqliteCopy | PostgresCopy, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """One uvicorn per worker and engine, on the worker's database, whose every test gets a
+    fresh copy (the server keeps no connection between requests: tests/browser/server.py)."""
+    root = tmp_path_factory.mktemp("server")
+    data_dir = root / "data"
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "COUNCIL_DATABASE_URL": database_url,
-        "COUNCIL_DATA_DIR": str(tmp_path / "server-data"),
+        "COUNCIL_DATABASE_URL": worker_database.url,
+        "COUNCIL_DATA_DIR": str(data_dir),
         "COUNCIL_SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
         "COUNCIL_ALLOWED_HOSTS": "127.0.0.1",
-        "COUNCIL_BASE_URL": f"http://127.0.0.1:{port}",
+        "COUNCIL_BASE_URL": base,
     }
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "council.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    log_path = root / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "tests.browser.server:create_test_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(base, process, log_path)
+            yield base, data_dir
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310
                 if response.status == 200:
-                    break
+                    return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError((tmp_path / "server.log").read_text()) from None
+                raise RuntimeError(log_path.read_text()) from None
             time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+
+
+@pytest.fixture
+def live_server(database_url: str, _server: tuple[str, Path]) -> str:
+    """The base URL of a real server on this test's fresh database, with no stored files."""
+    base, data_dir = _server
+    shutil.rmtree(data_dir / "files", ignore_errors=True)
+    return base
+
+
+@pytest.fixture
+def clocked_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, FixedClock]]:
+    """The app served by uvicorn in a thread of this process, on a clock the test moves
+    (notice periods of days pass in a moment); the product has no way to move its clock."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Sessions outlast the weeks the test skips; their timeouts are tested elsewhere (S30).
+    settings = dbs.make_settings(
+        database_url,
+        tmp_path / "server-data",
+        base_url=base,
+        session_idle_minutes=60 * 24 * 90,
+        session_absolute_hours=24 * 90,
+    )
+    clock = FixedClock()
+    config = uvicorn.Config(
+        create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="clocked-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the threaded server did not start")
+        time.sleep(0.05)
+    yield base, clock
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -90,19 +147,63 @@ def chromium() -> Path:
     return Path(CHROMIUM)
 
 
-# Function scope on purpose: Playwright's sync API runs an event loop on the main thread
-# while it is open, which would stop pytest-asyncio from running the async tests after it.
-@pytest.fixture
-def playwright_instance(chromium: Path) -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
+class _SharedBrowser:
+    """One Playwright (sync API) and Chromium per worker, kept open from one test to the next
+    for as long as consecutive tests use it.
+
+    While it is open, Playwright's sync API runs an event loop on the main thread, which stops
+    pytest-asyncio from running async tests and fixtures; so it is closed after any test that
+    is followed by one not using it (``pytest_runtest_teardown`` below), and opened again when
+    a later test asks for it.
+    """
+
+    def __init__(self) -> None:
+        self.playwright: Playwright | None = None
+        self.browser: Browser | None = None
+
+    def open(self) -> Playwright:
+        if self.playwright is None:
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self.playwright
+
+    def close_contexts(self) -> None:
+        """What a test left open (a failed test skips its own closing) ends with it: no page
+        of one test keeps polling the server through the next."""
+        for context in self.browser.contexts if self.browser else ():
+            context.close()
+
+    def close(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+            self.browser = None
+        if self.playwright is not None:
+            self.playwright.stop()
+            self.playwright = None
+
+
+_shared = _SharedBrowser()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield  # the test's own fixtures (its contexts) are closed first
+    _shared.close_contexts()
+    if nextitem is None or "playwright_instance" not in getattr(nextitem, "fixturenames", ()):
+        _shared.close()
 
 
 @pytest.fixture
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def playwright_instance(chromium: Path) -> Playwright:
+    return _shared.open()
+
+
+@pytest.fixture
+def browser(playwright_instance: Playwright) -> Browser:
+    assert _shared.browser is not None
+    return _shared.browser
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from council.files.storage import storage_for
 from council.issues import service as issues
 from council.issues.schemas import IssueForm
 from council.settings import Settings
+from tests.support import on_app_loop
 from tests.voting_crowd import Crowd, all_at_once, crowd
 
 # One place to look: the pragmas are set when a connection opens (council/db.py).
@@ -40,10 +41,13 @@ SQLITE_PRAGMAS = {
 
 
 async def _show(app: Litestar, statement: str) -> object:
-    async with app.state.alchemy.get_session() as db:
-        value = await db.scalar(sa.text(statement))
-        await db.rollback()
-        return value
+    async def show() -> object:
+        async with app.state.alchemy.get_session() as db:
+            value = await db.scalar(sa.text(statement))
+            await db.rollback()
+            return value
+
+    return on_app_loop(show)  # where the app's pooled connections live
 
 
 async def test_S33_every_connection_is_set_for_durable_commits(

@@ -70,6 +70,12 @@ TRIGGERS = {
         "web_session_deleted_auth",
         "web_session_updated_auth",
         "person_updated_auth",
+        "department_liaison_inserted_auth",
+        "department_liaison_updated_auth",
+        "department_liaison_deleted_auth",
+        "department_council_inserted_auth",
+        "department_council_updated_auth",
+        "department_council_deleted_auth",
     },
     "postgresql": {
         "audit_entry_drops_checkpoint",
@@ -77,6 +83,8 @@ TRIGGERS = {
         "membership_auth",
         "web_session_auth",
         "person_auth",
+        "department_liaison_auth",
+        "department_council_auth",
     },
 }
 

@@ -15,9 +15,10 @@ ALLOWED = [
     (S.TRIAGE, S.ACCEPTED, {}),
     (S.TRIAGE, S.MERGED, {"merge_target_found": True, "merge_target_status": S.TRIAGE}),
     (S.TRIAGE, S.REFERRED, {"department_chosen": True}),
+    (S.SUBMITTED, S.REFERRED, {"department_chosen": True, "kind": IssueKind.SNAP}),
     (S.TRIAGE, S.REJECTED, {"reason": "不属于议事会议事范围"}),
-    (S.REFERRED, S.VERIFIED, {"reply_recorded": True, "reason": "现场查看已整改"}),
-    (S.VERIFIED, S.CLOSED, {}),
+    (S.REFERRED, S.VERIFIED, {"orders_verified": True, "reason": "现场查看已整改"}),
+    (S.VERIFIED, S.CLOSED, {"orders_closed": True}),
     (S.ACCEPTED, S.CLOSED, {}),
     (S.REJECTED, S.CLOSED, {}),
     (S.SUBMITTED, S.WITHDRAWN, {}),
@@ -61,10 +62,13 @@ REFUSED_BY_GATE = [
         {"merge_target_found": True, "merge_target_status": S.REJECTED},
         "只能合并到仍在办理的诉求",
     ),
-    (S.TRIAGE, S.REFERRED, {}, "转办须选择本议事会的职能部门"),
+    (S.TRIAGE, S.REFERRED, {}, "转办须选择服务本议事会的职能部门"),
+    (S.SUBMITTED, S.REFERRED, {"department_chosen": True}, "只有随手拍可以不经受理直接转办"),
+    (S.SUBMITTED, S.REFERRED, {"kind": IssueKind.SNAP}, "转办须选择服务本议事会的职能部门"),
     (S.TRIAGE, S.REJECTED, {}, "不予受理须写明公开理由"),
-    (S.REFERRED, S.VERIFIED, {"reason": "已查看"}, "职能部门尚未答复"),
-    (S.REFERRED, S.VERIFIED, {"reply_recorded": True}, "核实须写明核实情况"),
+    (S.REFERRED, S.VERIFIED, {"reason": "已查看"}, "工单尚未全部核查为办理满意"),
+    (S.REFERRED, S.VERIFIED, {"orders_verified": True}, "核实须写明核实情况"),
+    (S.VERIFIED, S.CLOSED, {}, "转办的工单尚未全部结案"),
     (S.TRIAGE, S.ACCEPTED, {"kind": IssueKind.PROPOSAL}, "立项商户提议须写明理由"),
 ]
 
@@ -79,7 +83,7 @@ def test_gate_refuses(frm: S, to: S, facts: dict, message: str) -> None:
 
 def test_R22_referred_issue_cannot_close_without_verification() -> None:
     with pytest.raises(TransitionRefused, match="须先核实办理结果"):
-        workflow.advance(Facts(status=S.REFERRED, reply_recorded=True, reason="x"), S.CLOSED)
+        workflow.advance(Facts(status=S.REFERRED, orders_closed=True, reason="x"), S.CLOSED)
 
 
 def test_R21_proposal_accepted_with_reason() -> None:
@@ -96,7 +100,8 @@ def test_every_move_outside_the_table_is_refused_in_chinese(frm: S, to: S) -> No
         status=frm,
         reason="理由",
         department_chosen=True,
-        reply_recorded=True,
+        orders_verified=True,
+        orders_closed=True,
         merge_target_found=True,
         merge_target_status=S.TRIAGE,
     )
@@ -114,3 +119,16 @@ def test_no_move_leaves_a_final_state() -> None:
 def test_public_and_open_states_do_not_overlap() -> None:
     assert not workflow.PUBLIC & workflow.OPEN
     assert S.WITHDRAWN not in workflow.PUBLIC | workflow.OPEN
+
+
+def test_R22_referred_issues_move_only_with_their_work_orders() -> None:
+    """The facilitator is never offered 核实 or 办结 of a referred issue: its orders move it."""
+    assert workflow.offered_moves(S.REFERRED, IssueKind.ISSUE) == []
+    assert workflow.offered_moves(S.VERIFIED, IssueKind.ISSUE) == []
+    assert S.VERIFIED in workflow.allowed_moves(S.REFERRED)
+
+
+def test_a_snap_is_offered_referral_straight_away_and_other_issues_are_not() -> None:
+    assert S.REFERRED in workflow.offered_moves(S.SUBMITTED, IssueKind.SNAP)
+    assert S.REFERRED not in workflow.offered_moves(S.SUBMITTED, IssueKind.ISSUE)
+    assert S.REFERRED in workflow.offered_moves(S.TRIAGE, IssueKind.ISSUE)

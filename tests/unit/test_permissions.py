@@ -13,15 +13,23 @@ from council.councils.permissions import (
     Action,
     Actor,
     Visibility,
+    acts_for,
     appointing_action,
     can,
+    can_act_for_shop,
+    can_review_claim,
+    can_score,
     can_see,
     conflicting_role,
+    may_verify,
+    sees_reporter_contact,
 )
 
 HERE = uuid.uuid4()
 ELSEWHERE = uuid.uuid4()
 PERSON = uuid.uuid4()
+DEPARTMENT = uuid.uuid4()
+OTHER_DEPARTMENT = uuid.uuid4()
 
 
 def actor(*roles: Role, admin: bool = False, council: uuid.UUID = HERE) -> Actor:
@@ -41,6 +49,13 @@ ACTORS = {
     "facilitator": actor(Role.FACILITATOR),
     "other_facilitator": actor(Role.FACILITATOR, council=ELSEWHERE),
     "admin": actor(admin=True),
+    # 职能部门联络员: no seat in the council, a department that serves it (or serves another)
+    "liaison": Actor(
+        person_id=PERSON, display_name="x", departments={HERE: frozenset({DEPARTMENT})}
+    ),
+    "other_liaison": Actor(
+        person_id=PERSON, display_name="x", departments={ELSEWHERE: frozenset({DEPARTMENT})}
+    ),
 }
 
 ALL = set(ACTORS)
@@ -91,6 +106,32 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CONVENTIONS: RUNS,
     Action.VIEW_CONVENTION_DRAFTS: STAFF,
     Action.COMMENT_CONVENTION: PARTICIPATE | {"supervisor"},
+    # work orders: the administrator keeps departments and calendar; the facilitator refers,
+    # summons and closes; the liaison handles (his own department's: acts_for)
+    Action.MANAGE_DEPARTMENTS: {"admin"},
+    Action.EDIT_CALENDAR: {"admin"},
+    Action.DISPATCH_ORDERS: RUNS,
+    Action.HANDLE_ORDERS: {"liaison", "admin"},
+    Action.VERIFY_ORDERS: RUNS,
+    Action.VIEW_ORDER_WORK: {"liaison", "supervisor", "facilitator", "admin"},
+    # 四议两公开一监督: the facilitator moves stages and publishes notices; anyone objects
+    Action.MANAGE_WORKFLOWS: RUNS,
+    Action.MANAGE_NOTICES: RUNS,
+    Action.VIEW_NOTICE_DRAFTS: STAFF,
+    Action.LODGE_OBJECTION: ALL,
+    Action.VIEW_SUPERVISION: STAFF,
+    # 一监督 is the supervisor's own word: not even the administrator signs in their place
+    Action.SUPERVISE: {"supervisor"},
+    # street programmes: scoring, lots, applying and redeeming, and speaking for a shop are
+    # a person's own acts; the administrator does the rest
+    Action.MANAGE_PROGRAMMES: RUNS,
+    Action.VIEW_PROGRAMME_RECORDS: STAFF,
+    Action.SCORE_SHOPS: {"resident", "merchant", "member", "facilitator"},
+    Action.DRAW_LOTS: {"supervisor"},
+    Action.APPLY_POINTS: PARTICIPATE - {"admin"},
+    Action.REVIEW_POINTS: STAFF,
+    Action.REDEEM_POINTS: PARTICIPATE - {"admin"},
+    Action.ACT_FOR_SHOP: {"merchant"},
 }
 
 
@@ -139,6 +180,15 @@ def test_probe_6_supervisors_and_facilitators_are_appointed_by_the_administrator
     assert can(ACTORS["admin"], appointing_action(role), HERE)
 
 
+def test_R11_only_a_supervisor_of_this_council_signs_off() -> None:
+    """Sign-off and opinions are testimony: the administrator and another council's
+    supervisor may not give them here."""
+    assert can(actor(Role.SUPERVISOR), Action.SUPERVISE, HERE)
+    assert not can(actor(Role.SUPERVISOR, council=ELSEWHERE), Action.SUPERVISE, HERE)
+    assert not can(actor(admin=True), Action.SUPERVISE, HERE)
+    assert not can(actor(Role.FACILITATOR), Action.SUPERVISE, HERE)
+
+
 def test_probe_6_nobody_is_facilitator_and_supervisor_of_one_council() -> None:
     """Whoever runs the process does not sign it off: either way round."""
     assert conflicting_role({Role.FACILITATOR}, Role.SUPERVISOR) is Role.FACILITATOR
@@ -146,3 +196,57 @@ def test_probe_6_nobody_is_facilitator_and_supervisor_of_one_council() -> None:
     assert conflicting_role({Role.FACILITATOR}, Role.MEMBER) is None
     assert conflicting_role({Role.SUPERVISOR}, Role.OBSERVER) is None
     assert conflicting_role(set(), Role.SUPERVISOR) is None
+
+
+SHOP = uuid.uuid4()
+OTHER_SHOP = uuid.uuid4()
+
+
+def test_rating_a_shop_never_scores_itself() -> None:
+    """A merchant scorer scores every shop but the one they represent; so does a member."""
+    for scorer in (actor(Role.MERCHANT), actor(Role.MEMBER), actor(Role.MERCHANT, Role.MEMBER)):
+        assert can_score(scorer, HERE, OTHER_SHOP, {SHOP})
+        assert not can_score(scorer, HERE, SHOP, {SHOP})
+    assert can_score(actor(Role.RESIDENT), HERE, SHOP, set())
+    # The supervisor watches the round, and another council's people score nothing here.
+    assert not can_score(actor(Role.SUPERVISOR), HERE, SHOP, set())
+    assert not can_score(actor(Role.MERCHANT, council=ELSEWHERE), HERE, OTHER_SHOP, set())
+
+
+def test_only_a_shops_representative_acts_for_it() -> None:
+    assert can_act_for_shop(actor(Role.MERCHANT), HERE, SHOP, {SHOP})
+    assert not can_act_for_shop(actor(Role.MERCHANT), HERE, OTHER_SHOP, {SHOP})
+    # Not the facilitator, not the administrator: a shop's agreement is its own.
+    assert not can_act_for_shop(actor(Role.FACILITATOR), HERE, SHOP, {SHOP})
+    assert not can_act_for_shop(actor(admin=True), HERE, SHOP, {SHOP})
+
+
+def test_points_nobody_approves_their_own_points_or_their_own_attendance_record() -> None:
+    me = actor(Role.FACILITATOR)
+    someone = uuid.uuid4()
+    assert can_review_claim(me, HERE, someone, someone)
+    assert not can_review_claim(me, HERE, someone, PERSON)  # I recorded the attendance
+    assert not can_review_claim(me, HERE, PERSON, None)  # my own claim
+    assert can_review_claim(actor(Role.SUPERVISOR), HERE, someone, None)
+    assert not can_review_claim(actor(Role.RESIDENT), HERE, someone, None)
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_a_liaison_acts_only_on_his_own_departments_orders_in_councils_it_serves(
+    who: str,
+) -> None:
+    assert acts_for(ACTORS[who], HERE, DEPARTMENT) is (who in {"liaison", "admin"})
+    assert acts_for(ACTORS[who], HERE, OTHER_DEPARTMENT) is (who == "admin")
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_orders_are_verified_by_the_facilitator_or_the_person_who_raised_them(who: str) -> None:
+    assert may_verify(ACTORS[who], HERE, raised_by=uuid.uuid4()) is (who in RUNS)
+    raised_it = who != "public"  # every signed-in actor here is PERSON
+    assert may_verify(ACTORS[who], HERE, raised_by=PERSON) is raised_it
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_R28_reporter_contacts_for_staff_and_the_handling_liaison_only(who: str) -> None:
+    allowed = who in STAFF or who == "liaison"
+    assert sees_reporter_contact(ACTORS[who], HERE, DEPARTMENT) is allowed

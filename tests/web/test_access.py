@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.accounts.models import Person
 from council.audit.models import AuditEntry
 from council.councils.models import ClaimStatus, Membership, Role
-from tests.support import Client, post_form, sign_in
+from tests.support import Client, post_form, sign_in_directly
 
 # who → demo login (None: a visitor without an account)
 WHO = {
@@ -77,7 +77,7 @@ async def test_S13_route_by_role(
 ) -> None:
     login = WHO[who]
     if login:
-        await sign_in(client, login)
+        await sign_in_directly(client, login)
     before = await db.scalar(sa.select(sa.func.count(AuditEntry.id)))
     if method == "GET":
         response = await client.get(path)
@@ -100,7 +100,7 @@ async def test_S13_route_by_role(
 
 async def _other_council_facilitator(client: Client, db: AsyncSession) -> None:
     """A second council with its own facilitator: 'staff', but of another council."""
-    await sign_in(client, "admin")
+    await sign_in_directly(client, "admin")
     response = await post_form(
         client, "/admin/councils", {"name": "永安里商居议事会", "slug": "yonganli"}
     )
@@ -110,7 +110,7 @@ async def _other_council_facilitator(client: Client, db: AsyncSession) -> None:
     )
     assert response.status_code == 303
     await post_form(client, "/signout")
-    await sign_in(client, "jumin12")
+    await sign_in_directly(client, "jumin12")
 
 
 async def _pending_claim(db: AsyncSession) -> Membership:
@@ -138,7 +138,7 @@ async def test_S14_pending_claims_are_404_to_outsiders(
     if who == "other_council_facilitator":
         await _other_council_facilitator(client, db)
     elif WHO.get(who):
-        await sign_in(client, str(WHO[who]))
+        await sign_in_directly(client, str(WHO[who]))
     missing = await client.get(
         "/c/zhonglou/manage/claims/membership/00000000-0000-0000-0000-000000000000"
     )
@@ -157,7 +157,7 @@ async def test_S14_pending_claims_are_404_to_outsiders(
 
 
 async def test_S14_missing_and_forbidden_look_the_same(client: Client) -> None:
-    await sign_in(client, "jumin01")
+    await sign_in_directly(client, "jumin01")
     forbidden = await client.get("/c/zhonglou/manage")
     missing = await client.get("/c/no-such-council/manage")
     assert forbidden.status_code == missing.status_code == 404
@@ -168,6 +168,6 @@ async def test_R28_contact_details_never_on_public_pages(client: Client) -> None
     """DOMAIN rule 28: phone numbers are for staff only."""
     public = await client.get("/c/zhonglou")
     assert "13907141001" not in public.text
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     staff = await client.get("/c/zhonglou/manage")
     assert "13907141001" in staff.text

@@ -22,7 +22,7 @@ from council.issues.workflow import IssueStatus
 from council.voting.models import Ballot, Vote
 from council.voting.workflow import Status as BallotStatus
 from tests.intake import move, submit_as
-from tests.support import audit_actions, client_for, post_form, sign_in, text_of
+from tests.support import audit_actions, client_for, post_form, sign_in_directly, text_of
 from tests.voting_support import BASE, opened
 
 
@@ -75,7 +75,7 @@ async def test_S36_vote_rolls_back_when_its_audit_entry_fails(
     "vote.cast" entry; the next vote by the same person is accepted and logged."""
     ballot = await opened(app)
     async with client_for(app) as voter:
-        await sign_in(voter, "jumin01")
+        await sign_in_directly(voter, "jumin01")
         with outage:
             failed = await post_form(voter, f"{BASE}/{ballot}/vote", {"choice": "yes"})
         assert outage.attempts == ["vote.cast"]  # the vote got as far as its audit entry
@@ -94,7 +94,7 @@ async def test_S36_close_stays_undone_when_its_audit_entry_fails(
     """S36 for closing a ballot: no sealed result without its "ballot.closed" entry."""
     ballot = await opened(app)
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         with outage:
             failed = await post_form(facilitator, f"{BASE}/{ballot}/close")
         assert outage.attempts == ["ballot.closed"]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.clock import FixedClock
 from council.issues.models import CallResponse
 from tests.intake import done
-from tests.support import Client, csrf_token, sign_in, text_of
+from tests.support import Client, csrf_token, sign_in_directly, text_of
 
 CALLS = "/c/zhonglou/calls"
 QUESTIONS = "\n".join(
@@ -27,7 +27,7 @@ QUESTIONS = "\n".join(
 
 async def _as(client: Client, login: str) -> str:
     client.cookies.clear()
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     return await csrf_token(client)
 
 

@@ -33,7 +33,7 @@ from tests.support import (
     client_for,
     csrf_token,
     post_form,
-    sign_in,
+    sign_in_directly,
     text_of,
 )
 
@@ -82,10 +82,10 @@ async def test_R9_draft_is_staff_only_and_published_text_is_frozen(
         # A draft is not there for the public or a resident (S14), but is for the supervisor.
         assert (await client.get(f"{BASE}/{cid}")).status_code == 404
         async with client_for(app) as resident:
-            await sign_in(resident, "jumin11")
+            await sign_in_directly(resident, "jumin11")
             assert (await resident.get(f"{BASE}/{cid}/v/1")).status_code == 404
         async with client_for(app) as supervisor:
-            await sign_in(supervisor, "jiandu")
+            await sign_in_directly(supervisor, "jiandu")
             assert (await supervisor.get(f"{BASE}/{cid}/v/1")).status_code == 200
         closes = local(clock.now() + dt.timedelta(days=7))
         opened = await step(facilitator, cid, 1, "open-comments", closes_at=closes)
@@ -106,7 +106,7 @@ async def test_comments_per_article_only_in_the_period_and_only_from_the_council
 ) -> None:
     cid, first = await open_for_comment(app, db, clock.now())
     async with client_for(app) as resident:
-        await sign_in(resident, "jumin11")
+        await sign_in_directly(resident, "jumin11")
         ok = await step(resident, cid, 1, "comments", article=first.hex, body="一米太宽了")
         assert ok.status_code == 303, ok.text
         page = await resident.get(f"{BASE}/{cid}/v/1")
@@ -135,7 +135,7 @@ async def test_comments_per_article_only_in_the_period_and_only_from_the_council
     # After the period: refused in words, nothing stored.
     clock.advance(days=8)
     async with client_for(app) as merchant:
-        await sign_in(merchant, "shop12")
+        await sign_in_directly(merchant, "shop12")
         late = await step(merchant, cid, 1, "comments", article=first.hex, body="来晚了")
         assert late.status_code == 409
         assert "征求意见期已结束，不能再提意见" in text_of(late.text)
@@ -197,7 +197,7 @@ async def test_R26_vote_refused_before_review_and_with_a_fine(
         running = await step(facilitator, cid, 1, "vote")
         assert running.status_code == 409 and "征求意见期尚未结束" in text_of(running.text)
         clock.advance(days=8)
-        await sign_in(facilitator, "zhuchi")  # the session idled out over the week
+        await sign_in_directly(facilitator, "zhuchi")  # the session idled out over the week
         unreviewed = await step(facilitator, cid, 1, "vote")
         assert unreviewed.status_code == 409
         assert "须先登记街道合法性审核意见" in text_of(unreviewed.text)
@@ -217,7 +217,7 @@ async def test_R26_vote_refused_before_review_and_with_a_fine(
 async def _vote(app: Litestar, ballot: object, votes: dict[str, str]) -> None:
     for login, choice in votes.items():
         async with client_for(app) as voter:
-            await sign_in(voter, login)
+            await sign_in_directly(voter, login)
             cast = await post_form(voter, f"/c/zhonglou/ballots/{ballot}/vote", {"choice": choice})
             assert cast.status_code == 303, cast.text
 
@@ -228,7 +228,7 @@ async def _through_comments(
     closes = local(clock.now() + dt.timedelta(days=7))
     assert (await step(facilitator, cid, number, "open-comments", closes_at=closes)).is_redirect
     clock.advance(days=8)
-    await sign_in(facilitator, "zhuchi")  # the session idled out over the week
+    await sign_in_directly(facilitator, "zhuchi")  # the session idled out over the week
     assert (await step(facilitator, cid, number, "review", **REVIEW)).is_redirect
 
 
@@ -328,7 +328,7 @@ async def test_S14_someone_elses_council_url_is_not_found(app: Litestar, db: Asy
     async with as_facilitator(app) as facilitator:
         draft = await create(facilitator)
     async with client_for(app) as outsider:
-        await sign_in(outsider, "waidi")  # the facilitator of another council
+        await sign_in_directly(outsider, "waidi")  # the facilitator of another council
         assert (await outsider.get(f"/c/yonganli/conventions/{cid}")).status_code == 404
         assert (await outsider.get(f"{BASE}/{draft}/v/1")).status_code == 404
         moved = await step(outsider, draft, 1, "open-comments", closes_at="2030-01-01T00:00")
@@ -373,7 +373,7 @@ async def test_S20_convention_text_and_comments_are_escaped(
         app, db, clock.now(), f"公约{evil}", [(evil, f"条款{evil}")]
     )
     async with client_for(app) as resident:
-        await sign_in(resident, "jumin11")
+        await sign_in_directly(resident, "jumin11")
         posted = await step(resident, cid, 1, "comments", article=article.hex, body=f"意见{evil}")
         assert posted.status_code == 303
     for url in (f"{BASE}/{cid}", f"{BASE}/{cid}/v/1", f"{BASE}/"):

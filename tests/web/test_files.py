@@ -11,7 +11,7 @@ from council.councils.permissions import Visibility
 from council.files import service as files
 from council.files.images import clean_image
 from tests.images import exif_of, jpeg_with_gps
-from tests.support import Client, sign_in
+from tests.support import Client, sign_in_directly
 
 
 async def _stored(app: Litestar, db: AsyncSession, visibility: Visibility) -> str:
@@ -51,7 +51,7 @@ async def test_S14_council_file_is_404_for_the_public_and_served_to_members(
     missing = await client.get(f"/files/{'0' * 32}")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.text == missing.text
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     shown = await client.get(f"/files/{name}")
     assert shown.status_code == 200
     assert shown.headers["cache-control"] == "private, no-store"

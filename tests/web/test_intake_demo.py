@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import Client, sign_in, text_of
+from tests.support import Client, sign_in_directly, text_of
 
 
 async def test_demo_fume_complaint_is_the_accepted_matter_with_cosigns(client: Client) -> None:
@@ -20,6 +20,6 @@ async def test_demo_has_referred_rejected_and_a_closed_call(client: Client) -> N
     assert "夜里 11 点后外摆音响噪音" not in listing  # still pending: council only
     calls = text_of((await client.get("/c/zhonglou/calls")).text)
     assert "美食街油烟治理方案意见征集" in calls and "已收到 11 份意见" in calls
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     queue = text_of((await client.get("/c/zhonglou/issues/queue")).text)
     assert "夜里 11 点后外摆音响噪音" in queue and "隔油池满溢" in queue

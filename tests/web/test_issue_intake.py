@@ -22,7 +22,7 @@ from tests.intake import (
     submit,
     submit_as,
 )
-from tests.support import Client, audit_actions, csrf_token, sign_in, text_of
+from tests.support import Client, audit_actions, csrf_token, sign_in_directly, text_of
 
 
 async def _issue_count(db: AsyncSession) -> int:
@@ -41,7 +41,7 @@ async def _file_count(db: AsyncSession) -> int:
 async def test_resident_submits_with_photo_stored_clean_and_council_only(
     client: Client, db: AsyncSession, app: Litestar
 ) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     response = await submit(client, photos=[("gps.jpg", jpeg_with_gps(), "image/jpeg")])
     issue_id = issue_id_from(response)
     row = await issue(db, issue_id)
@@ -60,7 +60,7 @@ async def test_resident_submits_with_photo_stored_clean_and_council_only(
 
     # Another resident of the council sees it (to co-sign); the public does not.
     client.cookies.clear()
-    await sign_in(client, "jumin12")
+    await sign_in_directly(client, "jumin12")
     assert (await client.get(f"{BASE}/{issue_id}")).status_code == 200
     client.cookies.clear()
     assert (await client.get(f"{BASE}/{issue_id}")).status_code == 404
@@ -101,7 +101,7 @@ async def test_cosign_withdrawn_while_open(client: Client, db: AsyncSession) -> 
 async def test_htmx_cosign_returns_the_cosign_fragment(client: Client) -> None:
     issue_id = await submit_as(client, "jumin11", "夜间噪音扰民")
     client.cookies.clear()
-    await sign_in(client, "jumin12")
+    await sign_in_directly(client, "jumin12")
     await client.get(f"{BASE}/{issue_id}")
     response = await client.post(
         f"{BASE}/{issue_id}/cosign",
@@ -114,7 +114,7 @@ async def test_htmx_cosign_returns_the_cosign_fragment(client: Client) -> None:
 
 async def test_threshold_flags_issue_in_queue(client: Client, db: AsyncSession) -> None:
     client.cookies.clear()
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     await client.post(
         f"{BASE}/settings",
         data={
@@ -129,7 +129,7 @@ async def test_threshold_flags_issue_in_queue(client: Client, db: AsyncSession) 
     await act(client, "jumin13", issue_id, "cosign")
     assert (await issue(db, issue_id)).flagged_at is not None
     client.cookies.clear()
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     queue = await client.get(f"{BASE}/queue")
     assert "提请关注" in text_of(queue.text)
 
@@ -137,7 +137,7 @@ async def test_threshold_flags_issue_in_queue(client: Client, db: AsyncSession) 
 async def test_bad_uploads_are_refused_and_nothing_is_stored(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     before = (await _issue_count(db), await _file_count(db))
     cases = [
         ([("x.jpg", HTML, "image/jpeg")], "只能上传 JPEG、PNG 或 WebP"),
@@ -156,7 +156,7 @@ async def test_bad_uploads_are_refused_and_nothing_is_stored(
 async def test_S23_polyglot_and_hostile_filename_are_stored_safely(
     client: Client, db: AsyncSession, app: Litestar
 ) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     response = await submit(
         client, photos=[("../../x\r\n.html", jpeg_html_polyglot(), "text/html")]
     )
@@ -169,7 +169,7 @@ async def test_S23_polyglot_and_hostile_filename_are_stored_safely(
 
 
 async def test_S16_extra_fields_are_ignored(client: Client, db: AsyncSession) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     response = await submit(client, status="accepted", submitter_id="0" * 32, number="1")
     row = await issue(db, issue_id_from(response))
     assert row.status is IssueStatus.SUBMITTED
@@ -177,7 +177,7 @@ async def test_S16_extra_fields_are_ignored(client: Client, db: AsyncSession) ->
 
 
 async def test_S20_stored_text_is_escaped(client: Client) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     issue_id = issue_id_from(await submit(client, "<script>alert(1)</script>标题"))
     page = await client.get(f"{BASE}/{issue_id}")
     assert "<script>alert(1)</script>" not in page.text
@@ -187,7 +187,7 @@ async def test_S20_stored_text_is_escaped(client: Client) -> None:
 async def test_invalid_category_and_short_text_are_refused(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     before = await _issue_count(db)
     response = await submit(client, "x", category="不存在的类别", body="短")
     assert response.status_code == 422
@@ -197,7 +197,7 @@ async def test_invalid_category_and_short_text_are_refused(
 
 
 async def test_merchant_proposal_for_own_shop_only(client: Client, db: AsyncSession) -> None:
-    await sign_in(client, "shop01")
+    await sign_in_directly(client, "shop01")
     refused = await submit(client, "提议统一安装净化器", kind="proposal", shop_number="2")
     assert refused.status_code == 422
     assert "已核实代表的店铺" in text_of(refused.text)
@@ -209,7 +209,7 @@ async def test_merchant_proposal_for_own_shop_only(client: Client, db: AsyncSess
 
 
 async def test_outsider_without_role_cannot_submit(client: Client) -> None:
-    await sign_in(client, "admin")  # the administrator may; a stranger may not
+    await sign_in_directly(client, "admin")  # the administrator may; a stranger may not
     client.cookies.clear()
     await client.get("/signup")
     response = await client.post(
@@ -250,7 +250,7 @@ async def test_submitter_withdraws_while_open(client: Client, db: AsyncSession) 
     assert response.status_code == 303
     assert (await issue(db, issue_id)).status is IssueStatus.WITHDRAWN
     client.cookies.clear()
-    await sign_in(client, "jumin12")
+    await sign_in_directly(client, "jumin12")
     assert (await client.get(f"{BASE}/{issue_id}")).status_code == 404
 
 
@@ -260,7 +260,7 @@ async def test_upload_quota_per_person_refuses_with_429_and_stores_nothing(
     import dataclasses
 
     app.state.settings = dataclasses.replace(app.state.settings, uploads_per_person_hour=2)
-    await sign_in(client, "jumin11")
+    await sign_in_directly(client, "jumin11")
     photo = [("a.jpg", jpeg_with_gps(), "image/jpeg")]
     assert (await submit(client, "第一条", photos=photo * 2)).status_code == 303
     before = (await _issue_count(db), await _file_count(db))

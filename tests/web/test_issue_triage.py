@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.councils.models import Constituency
 from council.issues.models import IssueEvent, Notification
 from council.issues.workflow import IssueStatus
+from council.workorders.models import Department, WorkOrder
 from tests.images import jpeg_with_gps
 from tests.intake import (
     BASE,
@@ -21,13 +23,13 @@ from tests.intake import (
     status_of,
     submit_as,
 )
-from tests.support import Client, audit_actions, csrf_token, sign_in, text_of
+from tests.support import Client, audit_actions, csrf_token, sign_in_directly, text_of
 
 F = "zhuchi"  # the demo council's facilitator
 
 
-async def _department_id(db: AsyncSession, name: str = "职能部门") -> str:
-    found = await db.scalar(sa.select(Constituency.id).where(Constituency.name == name))
+async def _department_id(db: AsyncSession, name: str = "城管") -> str:
+    found = await db.scalar(sa.select(Department.id).where(Department.name == name))
     await done(db)
     return str(found)
 
@@ -89,38 +91,52 @@ async def test_triage_to_rejected_needs_a_public_reason(client: Client, db: Asyn
     assert await status_of(db, issue_id) is IssueStatus.CLOSED
 
 
-async def test_referral_reply_verify_close(client: Client, db: AsyncSession) -> None:
+async def test_R22_referral_is_a_work_order_and_the_issue_follows_it(
+    client: Client, db: AsyncSession
+) -> None:
     issue_id = await _triaged(client, "人行道被占道经营")
     dept = await _department_id(db)
-    assert (await move(client, F, issue_id, "referred")).status_code == 409  # no department
-    assert (await move(client, F, issue_id, "referred", department_id=dept)).status_code == 303
+    nowhere = await act(client, F, issue_id, "refer", kind="complaint", department_id=str(uuid4()))
+    assert nowhere.status_code == 409
+    assert "转办须选择服务本议事会的职能部门" in text_of(nowhere.text)
+    assert await status_of(db, issue_id) is IssueStatus.TRIAGE
+    referred = await act(client, F, issue_id, "refer", kind="complaint", department_id=dept)
+    assert referred.status_code == 303 and "/orders/" in referred.headers["location"]
     assert await status_of(db, issue_id) is IssueStatus.REFERRED
+    order_url = referred.headers["location"].split("?")[0]
 
-    # R22: no close, and no verification, before the department has answered.
+    # R22: nobody verifies or closes the issue by hand; its work order moves it.
     close = await move(client, F, issue_id, "closed")
     assert close.status_code == 409 and "须先核实办理结果" in text_of(close.text)
     verify = await move(client, F, issue_id, "verified", reason="已到现场")
-    assert verify.status_code == 409 and "职能部门尚未答复" in text_of(verify.text)
+    assert verify.status_code == 409 and "工单尚未全部核查" in text_of(verify.text)
     assert await status_of(db, issue_id) is IssueStatus.REFERRED
 
-    # The department's seat (城管) records the reply; a resident may not.
-    assert (await act(client, "jumin12", issue_id, "reply", reply="我来答复")).status_code == 403
-    reply = await act(client, "chengguan", issue_id, "reply", reply="已责令三家店铺退回店内经营")
-    assert reply.status_code == 303
-    assert (await move(client, F, issue_id, "verified", reason="复查已整改")).status_code == 303
-    assert (await move(client, F, issue_id, "closed")).status_code == 303
+    client.cookies.clear()
+    await sign_in_directly(client, "chengguan")
+    for path, data in (("accept", {}), ("reply", {"reply": "已责令三家店铺退回店内经营"})):
+        response = await client.post(
+            f"{order_url}/{path}",
+            data={"_csrf_token": await csrf_token(client), **data},
+            files=[("_", (None, ""))] if path == "reply" else None,
+        )
+        assert response.status_code == 303, response.text
+    client.cookies.clear()
+    await sign_in_directly(client, F)
+    token = await csrf_token(client)
+    verdict = {"_csrf_token": token, "verdict": "satisfied", "note": "复查已整改"}
+    assert (await client.post(f"{order_url}/verify", data=verdict)).status_code == 303
+    assert await status_of(db, issue_id) is IssueStatus.VERIFIED
+    assert (await client.post(f"{order_url}/close", data={"_csrf_token": token})).status_code == 303
     assert await status_of(db, issue_id) is IssueStatus.CLOSED
-    assert await _events(db, issue_id) == [
-        "submitted",
-        "triaged",
-        "referred",
-        "replied",
-        "verified",
-        "closed",
-    ]
+    assert await _events(db, issue_id) == ["submitted", "triaged", "referred", "verified", "closed"]
     client.cookies.clear()
     page = text_of((await client.get(f"{BASE}/{issue_id}")).text)
-    assert "已责令三家店铺退回店内经营" in page and "转办至：职能部门" in page
+    assert "已责令三家店铺退回店内经营" in page and "城管" in page and "转办工单" in page
+    db.expire_all()
+    orders = (await db.execute(sa.select(WorkOrder).where(WorkOrder.issue_id == issue_id))).all()
+    await done(db)
+    assert len(orders) == 1
 
 
 async def test_accept_before_triage_is_refused(client: Client, db: AsyncSession) -> None:
@@ -212,7 +228,7 @@ async def test_another_councils_facilitator_sees_and_does_nothing(
     [stored] = await photos_of(db, issue_id)
     url = stored.url
     client.cookies.clear()
-    await sign_in(client, "waidi")
+    await sign_in_directly(client, "waidi")
     token = await csrf_token(client)
     gets = [
         f"{BASE}/{issue_id}",
@@ -233,7 +249,7 @@ async def test_another_councils_facilitator_sees_and_does_nothing(
         ("cosign", {}),
         ("uncosign", {}),
         ("comments", {"body": "外地意见"}),
-        ("reply", {"reply": "外地答复"}),
+        ("refer", {"kind": "complaint", "department_id": str(uuid4())}),
         ("withdraw", {}),
     ):
         response = await client.post(
@@ -272,7 +288,7 @@ async def test_status_change_notifies_submitter_and_cosigners(
     await move(client, F, issue_id, "triage")
     for login in ("jumin11", "jumin12"):
         client.cookies.clear()
-        await sign_in(client, login)
+        await sign_in_directly(client, login)
         page = text_of((await client.get("/me/notifications")).text)
         assert "夜间噪音扰民" in page and "受理中" in page
     db.expire_all()
@@ -288,7 +304,7 @@ async def test_status_change_notifies_submitter_and_cosigners(
 async def test_queue_filters_and_sort_use_allowlists(client: Client) -> None:
     await submit_as(client, "jumin11", "夜间噪音扰民", category="噪音")
     client.cookies.clear()
-    await sign_in(client, F)
+    await sign_in_directly(client, F)
     ok = await client.get(f"{BASE}/queue", params={"category": "噪音", "sort": "oldest"})
     assert ok.status_code == 200 and "夜间噪音扰民" in ok.text
     hostile = await client.get(
@@ -316,7 +332,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     second = await submit_as(client, "jumin12", "路灯不亮")
     accepted = await _triaged(client, "已经受理的诉求")
     client.cookies.clear()
-    await sign_in(client, F)
+    await sign_in_directly(client, F)
     token = await csrf_token(client)
     refused = await client.post(
         f"{BASE}/queue/triage",
@@ -338,7 +354,7 @@ async def test_bulk_triage_moves_submitted_issues_all_or_nothing(
     again = await move(client, F, first, "triage")
     assert again.status_code == 409
     client.cookies.clear()
-    await sign_in(client, "jiandu")
+    await sign_in_directly(client, "jiandu")
     supervisor = await client.post(
         f"{BASE}/queue/triage",
         data={"_csrf_token": await csrf_token(client), "issue_ids": [str(second)]},

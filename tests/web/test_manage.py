@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils.models import ClaimStatus, Council, Membership, Role, Shop, ShopRepresentative
-from tests.support import Client, audit_actions, post_form, sign_in, text_of
+from tests.support import Client, audit_actions, post_form, sign_in_directly, text_of
 
 
 async def _shop_count(db: AsyncSession) -> int:
@@ -17,7 +17,7 @@ async def _shop_count(db: AsyncSession) -> int:
 async def test_added_shop_appears_on_the_public_page_with_an_audit_entry(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     response = await post_form(
         client,
         "/c/zhonglou/manage/shops",
@@ -40,7 +40,7 @@ async def test_duplicate_shop_number_is_a_clear_error_and_saves_nothing(
     client: Client, db: AsyncSession
 ) -> None:
     before = await _shop_count(db)
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     response = await post_form(
         client, "/c/zhonglou/manage/shops", {"number": "12", "name": "冒名店"}
     )
@@ -63,7 +63,7 @@ async def test_shop_number_is_unique_per_council_in_the_database(db: AsyncSessio
 
 async def test_malformed_shop_form_shows_every_error(client: Client, db: AsyncSession) -> None:
     before = await _shop_count(db)
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     response = await post_form(client, "/c/zhonglou/manage/shops", {"number": "12 号!", "name": ""})
     assert response.status_code == 422
     page = text_of(response.text)
@@ -72,7 +72,7 @@ async def test_malformed_shop_form_shows_every_error(client: Client, db: AsyncSe
 
 
 async def test_notice_period_below_seven_days_is_refused(client: Client, db: AsyncSession) -> None:
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     response = await post_form(
         client, "/c/zhonglou/manage/settings", {"notice_period_days": "5", "meeting_place": "x"}
     )
@@ -84,7 +84,7 @@ async def test_notice_period_below_seven_days_is_refused(client: Client, db: Asy
 async def test_claim_to_run_a_shop_is_pending_until_the_facilitator_verifies(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "jumin12")
+    await sign_in_directly(client, "jumin12")
     response = await post_form(
         client,
         "/c/zhonglou/join",
@@ -97,7 +97,7 @@ async def test_claim_to_run_a_shop_is_pending_until_the_facilitator_verifies(
     assert second.status_code == 409 and "已提交过这家店铺的申请" in second.text
 
     await post_form(client, "/signout")
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     manage = (await client.get("/c/zhonglou/manage")).text
     assert "我是鲜榨果汁的合伙人" in manage
     await db.rollback()
@@ -131,7 +131,7 @@ async def test_claim_to_run_a_shop_is_pending_until_the_facilitator_verifies(
 async def test_member_needs_a_constituency_and_facilitators_come_from_the_admin(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     no_seat = await post_form(
         client, "/c/zhonglou/manage/members", {"login": "jumin12", "role": "member"}
     )
@@ -149,7 +149,7 @@ async def test_member_needs_a_constituency_and_facilitators_come_from_the_admin(
 async def test_admin_creates_a_council_and_appoints_its_facilitator(
     client: Client, db: AsyncSession
 ) -> None:
-    await sign_in(client, "admin")
+    await sign_in_directly(client, "admin")
     created = await post_form(
         client,
         "/admin/councils",

@@ -28,7 +28,7 @@ from tests.conventions_support import (
     step,
 )
 from tests.intake import act, move, submit_as
-from tests.support import client_for, post_form, sign_in, text_of
+from tests.support import client_for, post_form, sign_in_directly, text_of
 from tests.voting_support import BASE, close, draft, opened, vote_as
 
 # --- S12: receipts --------------------------------------------------------------------------
@@ -126,6 +126,7 @@ PUBLIC_LISTS = (
     "/c/zhonglou/meetings/",
     "/c/zhonglou/ballots/",
     "/c/zhonglou/conventions/",
+    "/c/zhonglou/notices/",
     "/c/zhonglou/audit",
 )
 # Pages whose text changes with every audited action, hidden or not.
@@ -212,14 +213,14 @@ async def test_S18_draft_and_open_ballots_are_in_no_public_list(app: Litestar) -
     """Drafts are staff-only, open ballots members-only; the public list shows results."""
     before = await public_view(app)
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         ballot = await draft(facilitator, question="是否同意草稿表决HB1")
     after = await public_view(app, (f"{BASE}/{ballot}",))
     assert_absent(after, "HB1")
     assert after[f"page {BASE}/{ballot}"][0] == 404
     assert_unchanged(before, after)
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         assert (await post_form(facilitator, f"{BASE}/{ballot}/open")).status_code == 303
     assert_absent(await public_view(app), "HB1")  # open: the council's members only
     assert (await close(app, ballot)).status_code == 303
@@ -305,7 +306,7 @@ async def test_S18_pending_claims_are_on_no_public_page(app: Litestar) -> None:
     """Someone asking to represent a shop is not listed until the facilitator verifies it."""
     before = await public_view(app)
     async with client_for(app) as claimant:
-        await sign_in(claimant, "jumin13")
+        await sign_in_directly(claimant, "jumin13")
         claim = {"kind": "shop", "shop_number": "38", "note": "合伙人HJ1"}
         assert (await post_form(claimant, "/c/zhonglou/join", claim)).status_code == 303
     after = await public_view(app)
@@ -315,3 +316,41 @@ async def test_S18_pending_claims_are_on_no_public_page(app: Litestar) -> None:
     assert "提交身份申请 · 施*" in text_of(after["page /c/zhonglou/audit"][1])
     assert_unchanged(before, after)
     assert "赵淑珍" in after["page /c/zhonglou"][1]  # verified members are listed
+
+
+async def test_S18_draft_notices_and_R28_objectors_contacts_are_on_no_public_page(
+    app: Litestar,
+) -> None:
+    """A draft notice is missing to everyone outside the council's staff; once published it is
+    listed, and an objector's contact never reaches a public page, the audit log included."""
+    before = await public_view(app)
+    async with client_for(app) as facilitator:
+        await sign_in_directly(facilitator, "zhuchi")
+        drafted = await post_form(
+            facilitator,
+            "/c/zhonglou/notices/new",
+            {"title": "草稿公示HN1", "body": "外摆时间调整的草稿HN1。", "kind": "general"},
+        )
+        assert drafted.status_code == 303, drafted.text
+        notice = drafted.headers["location"].split("?")[0]
+    after = await public_view(app, (notice,))
+    assert after[f"page {notice}"][0] == 404
+    assert_absent(after, "HN1")
+    assert_unchanged(before, after)
+    async with client_for(app) as resident:
+        await sign_in_directly(resident, "jumin11")
+        assert (await resident.get(notice)).status_code == 404
+
+    async with client_for(app) as facilitator:
+        await sign_in_directly(facilitator, "zhuchi")
+        assert (await post_form(facilitator, f"{notice}/publish")).status_code == 303
+    async with client_for(app) as visitor:
+        objection = {"name": "施洋HN2", "contact": "13600009999", "body": "希望外摆到 21 点。"}
+        assert (await post_form(visitor, f"{notice}/objections", objection)).status_code == 303
+    published = await public_view(app, (notice,))
+    assert "草稿公示HN1" in published["page /c/zhonglou/notices/"][1]
+    assert "希望外摆到 21 点。" in published[f"page {notice}"][1]
+    assert_absent(published, "13600009999", "施洋HN2")
+    async with client_for(app) as facilitator:
+        await sign_in_directly(facilitator, "zhuchi")
+        assert "13600009999" in text_of((await facilitator.get(notice)).text)

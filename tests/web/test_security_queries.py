@@ -13,7 +13,7 @@ from httpx import Response
 from litestar import Litestar
 
 from tests.intake import BASE, move, submit_as
-from tests.support import Client, client_for, sign_in, text_of
+from tests.support import Client, client_for, sign_in_directly, text_of
 
 HOSTILE = [
     "id;DROP TABLE person",
@@ -123,7 +123,7 @@ async def test_S24_facilitator_queue_ignores_hostile_sort_and_filters(app: Lites
     """The queue's sort, status, kind and category come from allowlists: the default order."""
     async with client_for(app) as client:
         await _hidden_and_public(client)
-        await sign_in(client, "zhuchi")
+        await sign_in_directly(client, "zhuchi")
         default = await client.get(f"{BASE}/queue")
         expected = numbers(default.text)
         assert HIDDEN_TITLE in default.text and len(expected) > 1
@@ -143,11 +143,12 @@ async def test_S24_facilitator_queue_ignores_hostile_sort_and_filters(app: Lites
     "value", ["1;DROP TABLE audit_entry", "abc", "-5", "0", "99999999999999999999999999", "1e9"]
 )
 async def test_S24_audit_page_cursor_is_checked(client: Client, value: str) -> None:
-    """``before`` is an entry number: anything else is a zh-CN 400, a huge one is harmless."""
+    """``before`` is an entry number: anything else is a zh-CN 422 (S24), a huge one is
+    harmless."""
     response = await client.get("/c/zhonglou/audit", params={"before": value})
-    assert response.status_code in (200, 400), response.text[:300]
-    if response.status_code == 400:
-        assert "请求有误" in text_of(response.text)
+    assert response.status_code in (200, 422), response.text[:300]
+    if response.status_code == 422:
+        assert "格式不正确或超出范围" in text_of(response.text)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +169,8 @@ async def test_S24_convention_diff_versions_are_checked(client: Client, query: s
     found = re.search(r"/conventions/([0-9a-f-]{32,36})", index.text)
     assert found, "the demo has a public convention"
     response = await client.get(f"{CONVENTIONS}/{found.group(1)}/diff?{query}")
-    assert response.status_code in (200, 400, 404), response.text[:300]
+    assert response.status_code in (200, 404, 422), response.text[:300]
     if response.status_code != 200:
-        assert "请求有误" in text_of(response.text) or "找不到" in text_of(response.text)
+        assert "格式不正确或超出范围" in text_of(response.text) or "找不到" in text_of(
+            response.text
+        )

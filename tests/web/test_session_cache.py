@@ -16,6 +16,7 @@ from council.app import create_app
 from council.clock import FixedClock
 from council.councils.models import ClaimStatus, Membership, Role
 from council.settings import Settings
+from council.workorders.models import DepartmentCouncil, DepartmentLiaison
 from tests.support import Client, client_for, post_form, sign_in
 
 COOKIE = "council_session"
@@ -99,3 +100,36 @@ async def test_S30_batched_touches_keep_the_session_alive_in_the_other_process(
         assert (await same_browser.get("/me")).status_code == 200
         clock.advance(minutes=121)
         assert (await same_browser.get("/me")).status_code == 303
+
+
+async def _auth_version(db: AsyncSession, login: str) -> int:
+    await db.rollback()
+    return int(await db.scalar(sa.select(Person.auth_version).where(Person.login == login)))
+
+
+async def test_S17_a_liaisons_department_changes_refresh_his_cached_roles(
+    db: AsyncSession, clock: FixedClock
+) -> None:
+    """A liaison's roles come from department_liaison and department_council: ending him, or
+    his department no longer serving a council, raises his auth version like a membership."""
+    liaison = await db.scalar(
+        sa.select(DepartmentLiaison)
+        .join(Person, Person.id == DepartmentLiaison.person_id)
+        .where(Person.login == "jiaojing")
+    )
+    assert liaison is not None
+    department_id = liaison.department_id
+    before = await _auth_version(db, "jiaojing")
+    await db.execute(
+        sa.delete(DepartmentCouncil).where(DepartmentCouncil.department_id == department_id)
+    )
+    await db.commit()
+    served_less = await _auth_version(db, "jiaojing")
+    assert served_less > before
+    await db.execute(
+        sa.update(DepartmentLiaison)
+        .where(DepartmentLiaison.department_id == department_id)
+        .values(ended_at=clock.now())
+    )
+    await db.commit()
+    assert await _auth_version(db, "jiaojing") > served_less

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.accounts.models import Person
 from council.councils.models import Shop
 from council.voting.models import Ballot, Vote
-from tests.support import Client, audit_actions, post_form, sign_in, text_of
+from tests.support import Client, audit_actions, post_form, sign_in_directly, text_of
 from tests.voting_support import BASE, close, draft, opened, vote_as
 
 
@@ -50,7 +50,7 @@ async def test_named_ballot_draft_to_certified(
 
 async def test_member_sees_big_vote_buttons_and_receipt(app: Litestar, client: Client) -> None:
     ballot = await opened(app)
-    await sign_in(client, "jumin01")
+    await sign_in_directly(client, "jumin01")
     page = await client.get(f"{BASE}/{ballot}")
     assert 'class="vote-button vote-yes"' in page.text
     response = await post_form(client, f"{BASE}/{ballot}/vote", {"choice": "yes"})
@@ -158,7 +158,7 @@ async def test_R17_changed_vote_replaces_the_first(app: Litestar, db: AsyncSessi
 
 
 async def test_secret_ballots_cannot_allow_changes(app: Litestar, client: Client) -> None:
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     response = await post_form(
         client, f"{BASE}/", {"question": "q", "method": "secret", "allow_change": "true"}
     )
@@ -169,7 +169,7 @@ async def test_public_sees_results_only_after_close(app: Litestar, client: Clien
     ballot = await opened(app)
     assert (await client.get(f"{BASE}/{ballot}")).status_code == 404
     async with __import__("tests.support", fromlist=["client_for"]).client_for(app) as f:
-        await sign_in(f, "zhuchi")
+        await sign_in_directly(f, "zhuchi")
         drafted = await draft(f)
     assert (await client.get(f"{BASE}/{drafted}")).status_code == 404
     await close(app, ballot)

@@ -32,7 +32,7 @@ from tests.support import (
     client_for,
     csrf_token,
     post_form,
-    sign_in,
+    sign_in_directly,
     text_of,
 )
 from tests.voting_support import BASE, close, draft, opened, vote_as
@@ -78,7 +78,7 @@ async def test_S1_50_parallel_posts_by_one_member_count_once(
 ) -> None:
     """S1: one signed-in member sends 50 votes at once → one 303, 49 × 409 "已投票", no 5xx."""
     ballot = await opened(app)
-    await sign_in(client, "jumin01")
+    await sign_in_directly(client, "jumin01")
     token = await csrf_token(client)
     responses = await asyncio.gather(
         *(
@@ -99,7 +99,7 @@ async def test_S4_vote_on_a_draft_is_refused_and_logged(
     app: Litestar, db: AsyncSession, voting_log: Lines
 ) -> None:
     async with client_for(app) as facilitator:
-        await sign_in(facilitator, "zhuchi")
+        await sign_in_directly(facilitator, "zhuchi")
         ballot = await draft(facilitator)
     response = await vote_as(app, "jumin01", ballot, "yes")
     assert response.status_code == 404  # a draft is not visible to members at all
@@ -152,7 +152,7 @@ async def test_R16_votes_only_inside_the_scheduled_window(
 
 
 async def test_R16_a_window_already_over_cannot_be_opened(app: Litestar, client: Client) -> None:
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     ballot = await draft(client, closes_at="2026-11-23T09:00")  # an hour ago, local time
     response = await post_form(client, f"{BASE}/{ballot}/open")
     assert response.status_code == 409 and "截止时间已过" in text_of(response.text)
@@ -193,7 +193,7 @@ async def test_S5_an_opened_ballot_cannot_be_edited(
 ) -> None:
     ballot = await opened(app)
     assert (await vote_as(app, "jumin01", ballot, "yes")).status_code == 303
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     form = {
         "question": "是否同意外摆区域限定在门前一米内",
         "pass_rule": "1/2>",
@@ -222,7 +222,7 @@ async def test_S5_opening_twice_does_not_refreeze_the_electorate(
     app: Litestar, client: Client
 ) -> None:
     ballot = await opened(app)
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     again = await post_form(client, f"{BASE}/{ballot}/open")
     assert again.status_code == 409 and "不能进行此操作" in text_of(again.text)
 
@@ -233,7 +233,7 @@ async def test_S5_a_reset_is_its_own_audited_action(
     """Before anyone has voted, the facilitator may take an opened ballot back to draft, with a
     reason that goes into the audit chain; it can then be corrected and opened again."""
     ballot = await opened(app)
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     page = await client.get(f"{BASE}/{ballot}")
     assert "撤回至草稿（尚无人投票）" in text_of(page.text)
     reset = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": "问题表述有误"})
@@ -260,7 +260,7 @@ async def test_S5_no_reset_after_the_first_vote(
 ) -> None:
     ballot = await opened(app)
     assert (await vote_as(app, "jumin01", ballot, "yes")).status_code == 303
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     assert "撤回至草稿" not in text_of((await client.get(f"{BASE}/{ballot}")).text)
     refused = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": "想改规则"})
     assert refused.status_code == 409
@@ -276,7 +276,7 @@ async def test_S5_a_reset_needs_a_reason_and_a_facilitator(
     app: Litestar, client: Client, db: AsyncSession, login: str, status: int
 ) -> None:
     ballot = await opened(app)
-    await sign_in(client, login)
+    await sign_in_directly(client, login)
     reason = "" if login == "zhuchi" else "我想重来"
     refused = await post_form(client, f"{BASE}/{ballot}/reset", {"reason": reason})
     assert refused.status_code == status
@@ -301,7 +301,7 @@ async def test_R9_certified_result_is_corrected_by_a_new_ballot(
     before = await db.get_one(Ballot, ballot)
     sealed = (before.result, before.closing_hash, before.counted_record, before.certified_at)
 
-    await sign_in(client, "zhuchi")
+    await sign_in_directly(client, "zhuchi")
     assert (await post_form(client, f"{BASE}/{ballot}/certify")).status_code == 409
     edit = await post_form(client, f"{BASE}/{ballot}/edit", {"question": "改", "pass_rule": "1/2>"})
     assert edit.status_code == 409

@@ -1,0 +1,1 @@
+"""四议两公开一监督: the gated path of major matters, supervision and the timeline."""
