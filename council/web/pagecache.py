@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from council.councils.permissions import Actor
+from council.web.auth import session_cookie_name
 from council.web.models import PageVersion
 
 if TYPE_CHECKING:
@@ -182,15 +183,22 @@ class PageCache:
         await self.versions.close()
 
 
-def _cacheable_request(scope: Scope) -> bool:
+def _cacheable_request(scope: Scope, session_cookie: bytes) -> bool:
     user = scope.get("user")
     if scope["method"] != "GET" or (isinstance(user, Actor) and user.signed_in):
         return False
     handler = scope.get("route_handler")
     if handler is not None and handler.opt.get(OPT_OUT):
         return False
-    # htmx fragments and history restores vary by these headers: always made afresh.
-    return not any(name.startswith(b"hx-") for name, _value in scope["headers"])
+    for name, value in scope["headers"]:
+        # htmx fragments and history restores vary by these headers: always made afresh.
+        if name.startswith(b"hx-"):
+            return False
+        # A session not (or not yet) signed in, such as one waiting for its second factor,
+        # may still shape a page: only visitors without one share pages.
+        if name == b"cookie" and session_cookie in value:
+            return False
+    return True
 
 
 def _cacheable_response(start: Message) -> bool:
@@ -212,10 +220,13 @@ class PageCacheMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _cacheable_request(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         state = scope["litestar_app"].state
+        if not _cacheable_request(scope, f"{session_cookie_name(state.settings)}=".encode()):
+            await self.app(scope, receive, send)
+            return
         cache: PageCache = state.pages
         clock: Clock = state.clock
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")

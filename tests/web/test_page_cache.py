@@ -11,6 +11,7 @@ from litestar import Litestar
 from council.app import create_app
 from council.clock import FixedClock
 from council.settings import Settings
+from tests.intake import BASE, move, submit_as
 from tests.support import Client, client_for, post_form, sign_in, statements
 
 TOKEN = re.compile(r'name="_csrf_token" value="([0-9a-f]+)"')
@@ -70,6 +71,44 @@ async def test_published_change_shows_on_the_next_request_of_a_cached_page(
             assert "夜市新规" not in (await visitor.get("/c/zhonglou")).text
         await _change_description(client, "夜市新规：晚十点后收摊")
         assert "夜市新规：晚十点后收摊" in (await visitor.get("/c/zhonglou")).text
+
+
+async def test_published_notice_shows_on_the_next_request_of_the_cached_council_page(
+    app: Litestar, client: Client
+) -> None:
+    async with client_for(app) as visitor:
+        for _ in range(2):
+            assert "夜市外摆公示" not in (await visitor.get("/c/zhonglou")).text
+        await sign_in(client, "zhuchi")
+        drafted = await post_form(
+            client,
+            "/c/zhonglou/notices/new",
+            {
+                "kind": "general",
+                "title": "夜市外摆公示",
+                "body": "外摆范围见附图。",
+                "period_days": "7",
+            },
+        )
+        assert drafted.status_code == 303, drafted.text
+        # A draft is not public: the cached page stands, and must not show it.
+        assert "夜市外摆公示" not in (await visitor.get("/c/zhonglou")).text
+        notice = drafted.headers["location"].split("?")[0]
+        assert (await post_form(client, f"{notice}/publish")).status_code == 303
+        assert "夜市外摆公示" in (await visitor.get("/c/zhonglou")).text
+
+
+async def test_issue_made_public_shows_on_the_next_request_of_the_cached_issue_list(
+    app: Litestar, client: Client
+) -> None:
+    issue_id = await submit_as(client, "jumin11", "路口井盖松动")
+    async with client_for(app) as visitor:
+        for _ in range(2):
+            assert "路口井盖松动" not in (await visitor.get(BASE)).text
+        assert (await move(client, "zhuchi", issue_id, "triage")).status_code == 303
+        assert "路口井盖松动" not in (await visitor.get(BASE)).text
+        assert (await move(client, "zhuchi", issue_id, "accepted")).status_code == 303
+        assert "路口井盖松动" in (await visitor.get(BASE)).text
 
 
 @pytest.fixture
