@@ -7,9 +7,10 @@ page never carries another visitor's token.
 
 Every request that writes raises, in its own transaction, the versions of the scopes its path
 belongs to (``raise_versions``): ``c:<slug>`` for a council's pages, ``site`` for anything
-else, and ``directory`` (the list of councils) for both. A page depends on its council's
-scope and ``site`` (the home page: ``site`` and ``directory``); each hit reads those versions,
-one indexed statement, so a change published through any process shows on the next request.
+else, and ``directory`` (the list of councils) for the site's and each council's management.
+A page depends on its council's scope and ``site`` (the home page: ``site`` and
+``directory``); each hit reads those versions, one indexed statement, so a change published
+through any process shows on the next request.
 Pages that change with the clock alone (a period ending) are made again after PAGE_SECONDS.
 """
 
@@ -48,36 +49,46 @@ OPT_OUT = "no_page_cache"  # a route whose anonymous page must always be made af
 DIRECTORY, SITE = "directory", "site"
 
 
-def _council_scope(path: str) -> str | None:
+def _council_parts(path: str) -> tuple[str, str] | None:
+    """A council page's slug and what follows it, e.g. ("zhonglou", "manage/shops")."""
     parts = path.split("/", 3)
-    return f"c:{parts[2]}" if len(parts) > 2 and parts[1] == "c" and parts[2] else None
+    if len(parts) > 2 and parts[1] == "c" and parts[2]:
+        return parts[2], parts[3] if len(parts) > 3 else ""
+    return None
 
 
 def read_scopes(path: str) -> tuple[str, ...]:
     """The scopes whose versions a page at ``path`` was made under."""
-    council = _council_scope(path)
-    return (council, SITE) if council else (SITE, DIRECTORY)
+    council = _council_parts(path)
+    return (f"c:{council[0]}", SITE) if council else (SITE, DIRECTORY)
 
 
 def write_scopes(path: str) -> tuple[str, ...]:
-    """The scopes a write at ``path`` may change."""
-    council = _council_scope(path)
-    return (council, DIRECTORY) if council else (SITE, DIRECTORY)
+    """The scopes a write at ``path`` may change: its council's pages, and the list of
+    councils (their shop and member counts) only from the council's management, so that
+    votes, issues and notices of different councils never wait for one shared row."""
+    council = _council_parts(path)
+    if council is None:
+        return (DIRECTORY, SITE)
+    slug, rest = council
+    managed = rest == "manage" or rest.startswith("manage/")
+    return (f"c:{slug}", DIRECTORY) if managed else (f"c:{slug}",)
 
 
 async def raise_versions(db: AsyncSession, scope: Scope) -> None:
-    """Before a writing request commits: its scopes' versions go up, in its transaction."""
+    """Before a writing request commits: its scopes' versions go up, in its transaction
+    (one statement, whatever the number of scopes)."""
     if scope.get("method", "GET") in SAFE_METHODS:
         return
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # In a fixed order, so that two writers never wait for each other's rows the other way.
-    for name in sorted(write_scopes(scope["path"])):
-        stmt = insert(PageVersion).values(scope=name, version=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[PageVersion.scope], set_={"version": PageVersion.version + 1}
-        )
-        await db.execute(stmt)
+    rows = [{"scope": name, "version": 1} for name in sorted(write_scopes(scope["path"]))]
+    stmt = insert(PageVersion).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PageVersion.scope], set_={"version": PageVersion.version + 1}
+    )
+    await db.execute(stmt)
 
 
 class Versions(Protocol):

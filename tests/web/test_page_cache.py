@@ -111,6 +111,28 @@ async def test_issue_made_public_shows_on_the_next_request_of_the_cached_issue_l
         assert "路口井盖松动" in (await visitor.get(BASE)).text
 
 
+def _shop_count(html: str) -> int:
+    """The demo council's shop count as the list of councils shows it."""
+    card = html[html.index('href="/c/zhonglou"') :]
+    found = re.search(r"(\d+) 家店铺", card)
+    assert found is not None
+    return int(found.group(1))
+
+
+async def test_shop_added_in_management_shows_on_the_next_request_of_the_council_list(
+    app: Litestar, client: Client
+) -> None:
+    async with client_for(app) as visitor:
+        before = _shop_count((await visitor.get("/")).text)
+        assert _shop_count((await visitor.get("/")).text) == before
+        await sign_in(client, "zhuchi")
+        added = await post_form(
+            client, "/c/zhonglou/manage/shops", {"number": "99", "name": "新开茶铺"}
+        )
+        assert added.status_code == 303, added.text
+        assert _shop_count((await visitor.get("/")).text) == before + 1
+
+
 @pytest.fixture
 async def other_app(settings: Settings, clock: FixedClock) -> Litestar:
     return create_app(settings, clock=clock)
