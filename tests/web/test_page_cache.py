@@ -76,10 +76,10 @@ async def test_published_change_shows_on_the_next_request_of_a_cached_page(
 async def test_published_notice_shows_on_the_next_request_of_the_cached_council_page(
     app: Litestar, client: Client
 ) -> None:
+    await sign_in(client, "zhuchi")
     async with client_for(app) as visitor:
         for _ in range(2):
             assert "夜市外摆公示" not in (await visitor.get("/c/zhonglou")).text
-        await sign_in(client, "zhuchi")
         drafted = await post_form(
             client,
             "/c/zhonglou/notices/new",
@@ -122,10 +122,10 @@ def _shop_count(html: str) -> int:
 async def test_shop_added_in_management_shows_on_the_next_request_of_the_council_list(
     app: Litestar, client: Client
 ) -> None:
+    await sign_in(client, "zhuchi")  # a write of its own, outside any council
     async with client_for(app) as visitor:
         before = _shop_count((await visitor.get("/")).text)
         assert _shop_count((await visitor.get("/")).text) == before
-        await sign_in(client, "zhuchi")
         added = await post_form(
             client, "/c/zhonglou/manage/shops", {"number": "99", "name": "新开茶铺"}
         )
