@@ -242,7 +242,9 @@ class PageCacheMiddleware:
         clock: Clock = state.clock
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
         versions = await cache.versions.read(read_scopes(scope["path"]))
-        token = (ScopeState.from_scope(scope).csrf_token or "").encode()
+        # No token where the CSRF middleware stood aside (an excluded route): nothing to cut.
+        chosen = ScopeState.from_scope(scope).csrf_token
+        token = chosen.encode() if isinstance(chosen, str) else b""
         now = clock.now()
         page = cache.get(key)
         if page is not None and page.versions == versions and now - page.made_at < PAGE_SECONDS:
