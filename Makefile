@@ -31,7 +31,7 @@ run: demo
 # throwaway cluster the test run starts when initdb is installed; in CI a missing server fails).
 # One pytest-xdist worker per CPU; the run ends with its total time and its 20 slowest tests.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=20
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=20
 
 test: $(STAMP)
 	$(PYTEST)

@@ -13,6 +13,8 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.response import Redirect
@@ -46,6 +48,8 @@ from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.opendata.api import api_router
+from council.opendata.controller import OpenDataController
 from council.programmes.controller import ProgrammeController
 from council.programmes.controller_inspections import InspectionController
 from council.programmes.controller_points import PointsController
@@ -181,6 +185,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PointsController,
             RotaController,
             InspectionController,
+            OpenDataController,
+            api_router(),
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -214,7 +220,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         on_shutdown=[sessions.close, pages.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
-        openapi_config=None,
+        # The JSON API is documented at /schema (the document itself: no UI page loading
+        # scripts from elsewhere); the pages are not an API and stay out of it.
+        openapi_config=OpenAPIConfig(
+            title="council",
+            version="1",
+            description="商居议事会公开数据的只读接口",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        include_in_schema=False,
     )
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).

@@ -33,12 +33,16 @@ RUN = pytest.StashKey[dbs.SharedRun]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/browser is marked ``browser``. Cases marked
+    """Every test under tests/browser is marked ``browser``; a module marked
+    ``one_worker_per_engine`` is grouped per engine for pytest-xdist. Cases marked
     ``postgresql_only`` are not run on SQLite at all: not applicable there, which is neither a
     pass nor a skip."""
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("one_worker_per_engine"):
+            engine = getattr(item, "callspec", None) and item.callspec.params.get("engine_name")
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}-{engine}"))
     dropped = [
         item
         for item in items
@@ -272,6 +276,7 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     yield application
     # The app's pooled connections belong to the loop its clients run it on.
     on_app_loop(application.state.alchemy.get_engine().dispose)
+    on_app_loop(application.state.counters.close)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 from argon2.profiles import CHEAPEST
 
+from council.accounts.counters import counters_file
 from council.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -257,8 +258,10 @@ class SqliteCopy:
 
     def refresh(self) -> None:
         # A connection a test left open keeps the old file; every new one opens the copy.
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        # The rate counters' file beside it starts empty too, as with a fresh database.
+        for path in (self.path, counters_file(self.path)):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.template, self.path)
 
     def drop(self) -> None:

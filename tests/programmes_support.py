@@ -181,10 +181,10 @@ async def open_round_over_http(app: Litestar, db: AsyncSession, scorers: str, sh
         return response.headers["location"].split("?")[0]
 
 
-async def stage(app: Litestar, db: AsyncSession) -> None:
+async def stage(app: Litestar, db: AsyncSession) -> list[str]:
     """What the finished demo lacks for the walk: a round open for scoring with walkers among
-    its scorers, and a swap waiting for shop 2's answer."""
-    await open_round_over_http(
+    its scorers, and a swap waiting for shop 2's answer. Returns the round's address."""
+    scoring = await open_round_over_http(
         app, db, "商会：shop02\n社区：zhuchi\n居民代表：jumin01 jumin11", "1, 2, 3"
     )
     await db.rollback()
@@ -203,3 +203,4 @@ async def stage(app: Litestar, db: AsyncSession) -> None:
             asking, f"/c/zhonglou/rota/duties/{mine.id}/swap", {"other_duty_id": theirs.id.hex}
         )
         assert response.status_code == 303, response.text[:400]
+    return [scoring]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -46,7 +47,13 @@ ROLES: dict[str, str | None] = {
 SEEDS = ("/", "/c/zhonglou", "/me", "/admin", "/me/notifications", "/me/two-factor")
 PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
 # Values for parameters that no page links to with a value (state names, positions).
-DEFAULTS = {"step": "confirm", "kind": "shop", "position": "1"}
+DEFAULTS = {
+    "step": "confirm",
+    "kind": "shop",
+    "position": "1",
+    "path": "openapi.json",  # /schema/{path}: the OpenAPI document's other address
+    "record_id": "00000000-0000-0000-0000-000000000000",  # an API record: none has it (404)
+}
 # GET routes that answer something other than a page, by design.
 NOT_PAGES = {
     "/healthz",  # text for load balancers
@@ -56,6 +63,16 @@ NOT_PAGES = {
     "/me/two-factor/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
 }
+# Routes that answer data for programs, not pages: the read-only JSON API and its OpenAPI
+# document, and the feeds and downloads, which name their format by suffix. They are walked
+# like pages (every role, hostile values) but their answers are not HTML.
+DATA_PREFIXES = ("/api/", "/schema")
+DATA_SUFFIXES = (".atom", ".csv", ".json", ".jsonl", ".py")
+
+
+def answers_data(url: str) -> bool:
+    path = urlsplit(url).path
+    return path.startswith(DATA_PREFIXES) or path.endswith(DATA_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -221,14 +238,18 @@ def _local(base: str, link: str) -> str | None:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-async def explore(app: Litestar, roles: dict[str, str | None] = ROLES) -> Site:
-    """Follow links breadth-first as each role; keep PER_ROUTE addresses per route."""
+async def explore(
+    app: Litestar, roles: dict[str, str | None] = ROLES, staged: Sequence[str] = ()
+) -> Site:
+    """Follow links breadth-first as each role, from SEEDS and the ``staged`` pages; keep
+    PER_ROUTE addresses per route."""
     site = Site(routes_of(app))
     for role, login in roles.items():
         async with client_for(app) as client:
             if login:
                 await sign_in(client, login)
-            queue, seen = list(SEEDS), set(SEEDS)
+            queue = [*SEEDS, *staged]
+            seen = set(queue)
             visits: dict[str, int] = defaultdict(int)  # per route, for this role
             while queue:
                 url = queue.pop(0)
@@ -276,13 +297,14 @@ def _remember(site: Site, url: str, method: str) -> None:
             site.pool[name].append(value)
 
 
-async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
+async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> list[str]:
     """Things in progress that the finished demo lacks, so that their forms are shown too: a
     meeting in session with a round open, a plan waiting for evidence, ballots in draft and
     open, conventions in draft and out for comment, an open call, a pending issue, a rating
     round being scored, a duty swap waiting for an answer, a 随手拍 waiting for referral, a
     summons with one department yet to arrive and one handled, and a verified work order
-    waiting to be closed."""
+    waiting to be closed. Returns the addresses of staged pages that the walk must visit
+    (older records of the same routes could otherwise fill its PER_ROUTE first)."""
     async with signed_in(app, "zhuchi") as facilitator:
         setup = await consultation(db, facilitator, invite=("居民代表", "商户代表"))
         await agreed_plan(facilitator, setup)
@@ -338,7 +360,7 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> None:
         assert (await post_form(newcomer, "/signup", signup)).status_code == 303
         claim = {"kind": "shop", "shop_number": "2", "note": "我是 2 号店的店主"}
         assert (await post_form(newcomer, "/c/zhonglou/join", claim)).status_code == 303
-    await stage_programmes(app, db)
+    return await stage_programmes(app, db)
 
 
 async def _stage_orders(app: Litestar, db: AsyncSession) -> None:

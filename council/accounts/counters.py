@@ -41,8 +41,12 @@ def counters_path(settings: Settings) -> Path | None:
     database = make_url(settings.database_url).database
     if not database or database == ":memory:":
         return Path(":memory:")  # a database in memory keeps its counters there too
-    path = Path(database)
-    return path.with_name(f"{path.stem}-counters{path.suffix}")
+    return counters_file(Path(database))
+
+
+def counters_file(database: Path) -> Path:
+    """The counters' file of the SQLite database at ``database``."""
+    return database.with_name(f"{database.stem}-counters{database.suffix}")
 
 
 def counters_for(settings: Settings, engine: AsyncEngine) -> Counters:

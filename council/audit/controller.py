@@ -1,19 +1,28 @@
-"""The public audit page of a council: its entries and whether the chain verifies."""
+"""The public audit page of a council: its entries, each naming its record, filtered by kind
+and date; whether the chain verifies and where it first breaks; the export and its checker."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.audit import service
+from council.audit.export import export_lines
+from council.audit.objects import KINDS, name_objects
 from council.councils import service as councils
 from council.councils.permissions import Action, Actor
 from council.i18n import N_
 from council.web.render import page
+
+CHECKER = Path(__file__).with_name("verify_export.py")
 
 ACTION_LABELS = {
     "council.created": N_("创建议事会"),
@@ -119,6 +128,10 @@ ACTION_LABELS = {
 MAX_SEQ = 2**31 - 1
 
 
+def _utc_midnight(day: dt.date, timezone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+
+
 class AuditController(Controller):
     tags = ["audit"]
 
@@ -132,11 +145,30 @@ class AuditController(Controller):
         # An entry number as the database stores it (a 32-bit integer): anything larger would
         # reach the driver and fail there, so it is a 400 here (S24).
         before: Annotated[int | None, Parameter(ge=1, le=MAX_SEQ)] = None,
+        kind: str = "",
+        since: dt.date | None = None,
+        until: dt.date | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_AUDIT)
         writer = request.app.state.alchemy.get_session
         verdict = await service.checked_verdict(db_session, council.id, writer)
-        entries = await service.entries(db_session, council.id, limit=50, before_seq=before)
+        # An unknown kind is ignored, as the issue list ignores an unknown status (S24).
+        kind = kind if kind in KINDS else ""
+        entries = await service.entries(
+            db_session,
+            council.id,
+            limit=50,
+            before_seq=before,
+            object_types=KINDS[kind][1] if kind else (),
+            since=_utc_midnight(since, council.timezone) if since else None,
+            until=_utc_midnight(until + dt.timedelta(days=1), council.timezone) if until else None,
+        )
+        names = await name_objects(
+            db_session, council, {(e.object_type, e.object_id) for e in entries}
+        )
+        filters = {"kind": kind, "since": since or "", "until": until or ""}
+        older = entries[-1].seq if entries and entries[-1].seq > 1 else None
+        kept = {k: v for k, v in filters.items() if v}
         return page(
             request,
             "audit/log.html",
@@ -144,7 +176,29 @@ class AuditController(Controller):
                 "council": council,
                 "verdict": verdict,
                 "entries": entries,
+                "names": names,
                 "labels": ACTION_LABELS,
-                "older": entries[-1].seq if entries and entries[-1].seq > 1 else None,
+                "kinds": [(k, label) for k, (label, _types) in KINDS.items()],
+                "filters": filters,
+                "older": f"?{urlencode({**kept, 'before': older})}" if older else None,
             },
+        )
+
+    @get("/c/{slug:str}/audit.jsonl", name="audit.export")
+    async def export(self, db_session: AsyncSession, actor: Actor, slug: str) -> Response[str]:
+        """The whole chain, as verify_export.py reads it."""
+        council = await councils.require(db_session, actor, slug, Action.VIEW_AUDIT)
+        return Response(
+            content="".join(await export_lines(db_session, council)),
+            media_type="application/jsonl",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-audit.jsonl"'},
+        )
+
+    @get("/audit/verify_export.py", name="audit.checker")
+    async def checker(self) -> Response[str]:
+        """The checker's source, to read and to run with Python alone."""
+        return Response(
+            content=CHECKER.read_text(encoding="utf-8"),
+            media_type="text/x-python",
+            headers={"Content-Disposition": 'attachment; filename="verify_export.py"'},
         )

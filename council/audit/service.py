@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -167,7 +167,7 @@ FACT_COLUMNS = (
 )
 
 
-async def _head_of(db: AsyncSession, chain: str) -> dict[str, Any]:
+async def head_of(db: AsyncSession, chain: str) -> dict[str, Any]:
     head = (
         await db.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain))
     ).one_or_none()
@@ -191,7 +191,7 @@ async def verify_chain(
     """Recompute the whole chain; the stored head row is used unless a published head is given.
     Restore and `database verify` use this: they trust no checkpoint."""
     chain = chain_for(council_id)
-    return await _verify_from(db, chain, published_head or await _head_of(db, chain))
+    return await _verify_from(db, chain, published_head or await head_of(db, chain))
 
 
 # A checkpoint moves on once this many new entries verified: a page view writes rarely.
@@ -236,7 +236,7 @@ async def checked_verdict(
     to its end, written through ``writer`` (a session of its own: the caller's may be a
     read-only request). A break anywhere is named as by ``verify_chain``."""
     chain = chain_for(council_id)
-    head = await _head_of(db, chain)
+    head = await head_of(db, chain)
     after = await _checkpoint(db, chain) or START
     verdict = await _verify_from(db, chain, head, after)
     if verdict.ok and writer is not None and verdict.entries - after.seq >= CHECKPOINT_EVERY:
@@ -265,10 +265,25 @@ async def _store_checkpoint(writer: SessionFactory, chain: str, point: Anchor) -
 
 
 async def entries(
-    db: AsyncSession, council_id: UUID | None, *, limit: int = 50, before_seq: int | None = None
+    db: AsyncSession,
+    council_id: UUID | None,
+    *,
+    limit: int = 50,
+    before_seq: int | None = None,
+    object_types: Collection[str] = (),
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
 ) -> list[AuditEntry]:
+    """The newest ``limit`` entries before ``before_seq``, of these object types (all when
+    none given), that occurred in [since, until)."""
     stmt = sa.select(AuditEntry).where(AuditEntry.chain == chain_for(council_id))
     if before_seq is not None:
         stmt = stmt.where(AuditEntry.seq < before_seq)
+    if object_types:
+        stmt = stmt.where(AuditEntry.object_type.in_(sorted(object_types)))
+    if since is not None:
+        stmt = stmt.where(AuditEntry.occurred_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.occurred_at < until)
     stmt = stmt.order_by(AuditEntry.seq.desc()).limit(limit)
     return list((await db.execute(stmt)).scalars())

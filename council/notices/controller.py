@@ -132,7 +132,6 @@ class NoticeController(Controller):
         return {
             "council": council,
             "view": view,
-            # Not "notice": that name carries the page's one-line message (web/render.py).
             "shown": notice,
             "accepts": periods.objection_refusal(notice.status, view.period, now) is None,
             "editable": periods.editable(notice.status),

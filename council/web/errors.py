@@ -1,4 +1,5 @@
-"""Every error becomes a zh-CN page (or, for htmx, a fragment) with the right status."""
+"""Every error becomes a zh-CN page (or, for htmx, a fragment; under /api/, JSON) with the
+right status."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from council.web.auth import actor_of
 from council.web.render import wants_fragment
 
 log = logging.getLogger("council.errors")
+
+API_PREFIX = "/api/"
 
 TITLES: Mapping[int, str] = {
     400: N_("请求有误"),
@@ -48,13 +51,18 @@ def error_response(
     request: Request, status: int, detail: str | None = None, reasons: Sequence[str] = ()
 ) -> Response[Any]:
     title = _(TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
+    if request.url.path.startswith(API_PREFIX):
+        # The JSON API answers in JSON, refusals included: the same body for a record that
+        # does not exist and one the public may not see.
+        body = {"status": status, "title": title, "detail": detail or _(DETAILS.get(status, ""))}
+        return Response(content=body, status_code=status, media_type=MediaType.JSON)
     context = {
         "status": status,
         "title": title,
         "detail": detail or _(DETAILS.get(status, "")),
         "reasons": list(reasons),
         "actor": actor_of(request),
-        "notice": "",
+        "flash": "",
     }
     headers = {"Vary": "HX-Request"}
     if wants_fragment(request):

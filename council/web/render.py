@@ -151,7 +151,8 @@ def page(
     notice_key = request.query_params.get("notice", "")
     ctx = {
         "actor": actor_of(request),
-        "notice": NOTICES.get(notice_key, ""),
+        # The one-line message after a redirect (``?notice=``); not "notice", a 公示 in pages.
+        "flash": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
     # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media

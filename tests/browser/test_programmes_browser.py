@@ -133,7 +133,7 @@ def test_points_earned_through_review_and_notice_and_redeemed_at_a_shop(
     sign_in(staff, base, "zhuchi")
     staff.goto(f"{base}/c/zhonglou/points/manage")
     new = staff.locator("#new-activity")
-    new.get_by_label("活动名称").fill("清洁家园日（12月）")
+    new.get_by_label("活动名称").fill("清洁家园日（加场）")
     new.get_by_label("类别").select_option("cleanup")
     new.get_by_label("积分").fill("4")
     new.get_by_role("button", name="保存").click()
@@ -143,7 +143,7 @@ def test_points_earned_through_review_and_notice_and_redeemed_at_a_shop(
     sign_in(page, base, "jumin11")
     page.goto(f"{base}/c/zhonglou/points")
     before = int(page.locator("#my-balance").inner_text())
-    card = page.locator(".card", has_text="清洁家园日（12月）")
+    card = page.locator(".card", has_text="清洁家园日（加场）")
     card.get_by_text("申请积分").click()
     card.get_by_label("说明（做了什么）").fill("清扫了 8 号楼下的人行道")
     card.get_by_label("照片").set_input_files(
@@ -151,12 +151,12 @@ def test_points_earned_through_review_and_notice_and_redeemed_at_a_shop(
     )
     card.get_by_role("button", name="提交申请").click()
     expect(page.get_by_text("积分申请已提交，等待审核")).to_be_visible()
-    expect(page.locator("#mine")).to_contain_text("清洁家园日（12月） · 4 分 · 待审核")
+    expect(page.locator("#mine")).to_contain_text("清洁家园日（加场） · 4 分 · 待审核")
 
     # 审核 and 公示: the facilitator approves, and the award goes into a 3-day notice.
     staff.reload()
     claim = staff.locator(".claim", has_text="何平")
-    claim = claim.filter(has_text="清洁家园日（12月）")
+    claim = claim.filter(has_text="清洁家园日（加场）")
     expect(claim.locator("img")).to_be_visible()  # the photo, re-encoded
     claim.get_by_role("button", name="审核通过").click()
     expect(staff.get_by_text("审核结果已登记")).to_be_visible()
@@ -164,9 +164,9 @@ def test_points_earned_through_review_and_notice_and_redeemed_at_a_shop(
     expect(staff.get_by_text("积分已公示，公示期满无异议后入账")).to_be_visible()
     expect(staff.locator("#to-notice")).to_contain_text("公示中，还剩 3 天")
     page.goto(f"{base}/c/zhonglou/notices")
-    expect(page.locator("main")).to_contain_text("“清洁家园日（12月）”积分公示")
+    expect(page.locator("main")).to_contain_text("“清洁家园日（加场）”积分公示")
     page.goto(f"{base}/c/zhonglou/points")
-    expect(page.locator("#mine")).to_contain_text("清洁家园日（12月） · 4 分 · 公示中")
+    expect(page.locator("#mine")).to_contain_text("清洁家园日（加场） · 4 分 · 公示中")
 
     # He redeems a bowl of 热干面 at shop 20, which confirms on its phone.
     offer = page.locator(".card", has_text="热干面一碗")

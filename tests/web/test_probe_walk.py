@@ -5,6 +5,7 @@ cause a server error (probe findings 1–3)."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +18,10 @@ from council.db import alchemy_config, create_engine
 from tests import databases as dbs
 from tests.conftest import copy_of
 from tests.support import client_for, sign_in
-from tests.walk import NOT_PAGES, ROLES, Form, Site, explore, stage, submit
+from tests.walk import NOT_PAGES, ROLES, Form, Site, answers_data, explore, stage, submit
+
+# Every test here acts on the one walked database of its engine (the ``walked`` fixture).
+pytestmark = pytest.mark.one_worker_per_engine
 
 HTML = "text/html; charset=utf-8"
 HTMX = {"HX-Request": "true"}
@@ -48,10 +52,14 @@ async def walked(
         engine = create_engine(settings, pooled=False)
         watcher = engine.execution_options(write_intent=False)
         async with alchemy_config(settings, watcher).get_session() as db:
-            await stage(app, db, clock.now())
+            staged = await stage(app, db, clock.now())
         await engine.dispose()
-        yield app, await explore(app)
+        yield app, await explore(app, staged=staged)
         await app.state.alchemy.get_engine().dispose()
+
+
+# An object rendered where text was meant ("<council.notices.models.Notice object at 0x…>").
+PYTHON_REPR = re.compile(r"object at 0x[0-9a-f]+")
 
 
 def _check(response: object, what: str, failures: list[str]) -> None:
@@ -59,8 +67,12 @@ def _check(response: object, what: str, failures: list[str]) -> None:
     kind = response.headers.get("content-type", "")  # type: ignore[attr-defined]
     if status >= 500:
         failures.append(f"{what}: {status}")
-    elif status not in REDIRECTS and response.content and kind != HTML:  # type: ignore[attr-defined]
+    elif status in REDIRECTS or not response.content:  # type: ignore[attr-defined]
+        return
+    elif kind != HTML and not answers_data(str(response.url)):  # type: ignore[attr-defined]
         failures.append(f"{what}: {status} {kind}")
+    elif PYTHON_REPR.search(response.text):  # type: ignore[attr-defined]
+        failures.append(f"{what}: shows a Python object's repr")
 
 
 async def test_probe_walk_reaches_every_route_of_the_app(walked: tuple[Litestar, Site]) -> None:
