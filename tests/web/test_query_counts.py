@@ -15,7 +15,9 @@ from council.issues.models import Issue
 from council.issues.workflow import PUBLIC
 from council.voting.models import Ballot
 from council.voting.workflow import Status
-from tests.support import Client, sign_in, statements
+from tests.support import Client, csrf_token, sign_in, sign_in_directly, statements
+from tests.voting_support import BASE as BALLOTS
+from tests.voting_support import opened
 
 # Page → most statements it may run (the session lookup and anonymous counting included).
 CEILINGS = {
@@ -72,3 +74,21 @@ async def test_each_page_type_stays_under_its_statement_ceiling(
     counts = {name: await _count(app, client, path) for name, path in paths.items()}
     over = {name: n for name, n in counts.items() if n > CEILINGS[name]}
     assert not over, repr(counts)
+
+
+# A vote: the session check, the council, the hourly quota (read and counted), the ballot
+# (locked), the electorate, the options, the vote, the audit chain's head (read, entry,
+# update) and the page versions; savepoints and the commit beside them.
+VOTE_CEILING = 12
+
+
+async def test_a_vote_stays_under_its_statement_ceiling(app: Litestar, client: Client) -> None:
+    ballot = await opened(app)
+    await sign_in_directly(client, "jumin01")
+    token = await csrf_token(client)
+    with statements(app) as seen:
+        response = await client.post(
+            f"{BALLOTS}/{ballot}/vote", data={"_csrf_token": token, "choice": "yes"}
+        )
+    assert response.status_code == 303, response.text
+    assert len(seen) <= VOTE_CEILING, "\n".join(s[:120] for s in seen)
