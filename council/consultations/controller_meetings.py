@@ -126,7 +126,7 @@ class MeetingController(Controller):
         now: dt.datetime,
         after: UUID | None = None,
     ) -> dict[str, Any]:
-        meetings, more = await service.list_meetings(db, council.id, after=after)
+        meetings, more = await service.meeting_page(db, council.id, after=after)
         return {
             "council": council,
             "meetings": meetings,

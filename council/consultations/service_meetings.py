@@ -73,7 +73,13 @@ INVITABLE_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR)
 # --- reads ----------------------------------------------------------------------------------
 
 
-async def list_meetings(
+async def list_meetings(db: AsyncSession, council_id: UUID) -> list[Meeting]:
+    """Every meeting of the council, in date order."""
+    stmt = sa.select(Meeting).where(Meeting.council_id == council_id).order_by(Meeting.starts_at)
+    return list((await db.execute(stmt)).scalars())
+
+
+async def meeting_page(
     db: AsyncSession, council_id: UUID, *, after: UUID | None = None
 ) -> tuple[list[Meeting], UUID | None]:
     """The latest meetings first, a page at a time; and the meeting to continue after."""

@@ -60,7 +60,7 @@ class CouncilController(Controller):
     async def home(
         self, request: Request, db_session: AsyncSession, after: UUID | None = None
     ) -> Template:
-        councils, more = await service.list_councils(db_session, after=after)
+        councils, more = await service.council_page(db_session, after=after)
         return page(
             request, "councils/home.html", {"councils": councils, "more": more_link({}, more)}
         )

@@ -165,7 +165,7 @@ class AdminController(Controller):
     tags = ["admin"]
 
     async def _context(self, db: AsyncSession, after: UUID | None = None) -> dict[str, Any]:
-        councils, more = await service.list_councils(db, after=after)
+        councils, more = await service.council_page(db, after=after)
         facilitators = await service.members_of(
             db, [c.id for c, _s, _m in councils], roles=[Role.FACILITATOR]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -74,11 +75,8 @@ def status_label(status: ClaimStatus) -> str:
 # --- reads ----------------------------------------------------------------------------------
 
 
-async def list_councils(
-    db: AsyncSession, *, after: UUID | None = None
-) -> tuple[list[tuple[Council, int, int]], UUID | None]:
-    """Councils with their count of shops and verified members, for the home page: the
-    oldest first, a page at a time; and the council to continue after."""
+def _councils_with_counts() -> sa.Select[Any]:
+    """Councils with their count of shops and verified members."""
     shops = sa.select(sa.func.count(Shop.id)).where(Shop.council_id == Council.id).scalar_subquery()
     members = (
         sa.select(sa.func.count(Membership.id))
@@ -89,9 +87,23 @@ async def list_councils(
         )
         .scalar_subquery()
     )
+    return sa.select(Council, shops, members)
+
+
+async def list_councils(db: AsyncSession) -> list[tuple[Council, int, int]]:
+    """Every council with its count of shops and verified members, the oldest first."""
+    rows = await db.execute(_councils_with_counts().order_by(Council.created_at, Council.id))
+    return [(c, int(s), int(m)) for c, s, m in rows]
+
+
+async def council_page(
+    db: AsyncSession, *, after: UUID | None = None
+) -> tuple[list[tuple[Council, int, int]], UUID | None]:
+    """The home page's councils, as ``list_councils``, a page at a time; and the council to
+    continue after."""
     found = await page_of(
         db,
-        sa.select(Council, shops, members),
+        _councils_with_counts(),
         order=[Council.created_at],
         ident=Council.id,
         after=after,

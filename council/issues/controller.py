@@ -91,7 +91,7 @@ class IssueController(Controller):
         settings = await service.intake_settings(db_session, council.id)
         chosen_category = category if category in settings.category_list else ""
         query = q.strip()[:60]
-        found = await service.public_list(
+        found = await service.public_page(
             db_session,
             council,
             status=_choice(status, PUBLIC_STATUS_FILTER),

@@ -227,17 +227,10 @@ class IssuePage:
     next: UUID | None  # the issue to continue after
 
 
-async def public_list(
-    db: AsyncSession,
-    council: Council,
-    *,
-    status: IssueStatus | None = None,
-    category: str = "",
-    q: str = "",
-    after: UUID | None = None,
-) -> IssuePage:
-    """Decided issues only: pending and withdrawn ones never reach a public list (S18).
-    Newest first, a page at a time, continuing after the issue ``after``."""
+def _public_issues(
+    council: Council, status: IssueStatus | None, category: str, q: str
+) -> sa.Select[Any]:
+    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
     stmt = sa.select(Issue, _cosign_count_column()).where(
         Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC)
     )
@@ -250,6 +243,34 @@ async def public_list(
         stmt = stmt.where(
             sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
         )
+    return stmt
+
+
+async def public_list(
+    db: AsyncSession,
+    council: Council,
+    *,
+    status: IssueStatus | None = None,
+    category: str = "",
+    q: str = "",
+    limit: int = 200,
+) -> list[IssueRow]:
+    """The public issues, the latest first, at most ``limit`` of them."""
+    stmt = _public_issues(council, status, category, q)
+    return await _rows(db, stmt.order_by(Issue.submitted_at.desc()).limit(limit))
+
+
+async def public_page(
+    db: AsyncSession,
+    council: Council,
+    *,
+    status: IssueStatus | None = None,
+    category: str = "",
+    q: str = "",
+    after: UUID | None = None,
+) -> IssuePage:
+    """The public issues, the latest first, a page at a time after the issue ``after``."""
+    stmt = _public_issues(council, status, category, q)
     found = await page_of(db, stmt, order=[Issue.number], ident=Issue.id, after=after)
     return IssuePage(await _issue_rows(db, found.rows), found.next)
 

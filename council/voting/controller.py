@@ -95,7 +95,7 @@ class BallotController(Controller):
         after: UUID | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
-        ballots, more = await voting.list_ballots(db_session, actor, council, after=after)
+        ballots, more = await voting.ballot_page(db_session, actor, council, after=after)
         return page(
             request,
             "ballots/index.html",

@@ -174,13 +174,23 @@ async def get(
     return ballot
 
 
-async def list_ballots(
+def _visible_ballots(actor: Actor, council: Council) -> sa.Select[Any]:
+    shown = [status for status, seen in VISIBILITY.items() if can_see(actor, seen, council.id)]
+    return sa.select(Ballot).where(Ballot.council_id == council.id, Ballot.status.in_(shown))
+
+
+async def list_ballots(db: AsyncSession, actor: Actor, council: Council) -> list[Ballot]:
+    """Every ballot this person may see, newest first."""
+    stmt = _visible_ballots(actor, council).order_by(Ballot.created_at.desc(), Ballot.id.desc())
+    return list((await db.execute(stmt)).scalars())
+
+
+async def ballot_page(
     db: AsyncSession, actor: Actor, council: Council, *, after: UUID | None = None
 ) -> tuple[list[Ballot], UUID | None]:
     """The ballots this person may see, newest first, a page at a time; and the ballot to
     continue after."""
-    shown = [status for status, seen in VISIBILITY.items() if can_see(actor, seen, council.id)]
-    stmt = sa.select(Ballot).where(Ballot.council_id == council.id, Ballot.status.in_(shown))
+    stmt = _visible_ballots(actor, council)
     found = await page_of(db, stmt, order=[Ballot.created_at], ident=Ballot.id, after=after)
     return [row[0] for row in found.rows], found.next
 
