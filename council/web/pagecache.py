@@ -16,12 +16,10 @@ Pages that change with the clock alone (a period ending) are made again after PA
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from council.councils.permissions import Actor
+from council.sqlite_thread import SqliteThread
 from council.web.auth import session_cookie_name
 from council.web.models import PageVersion
 
@@ -124,28 +123,22 @@ class FileVersions:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-pages")
-        self._connection: sqlite3.Connection | None = None  # touched on that thread only
+        self._store = SqliteThread(self._connect, "council-pages")
 
-    def _read(self, scopes: Sequence[str]) -> tuple[int, ...]:
-        if self._connection is None:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            self._connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=15)
-        rows = self._connection.execute(self.QUERY.format(",".join("?" * len(scopes))), scopes)
+    def _connect(self) -> sqlite3.Connection:
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=15)
+
+    def _read(self, connection: sqlite3.Connection, scopes: Sequence[str]) -> tuple[int, ...]:
+        rows = connection.execute(self.QUERY.format(",".join("?" * len(scopes))), scopes)
         found = dict(rows.fetchall())
         return tuple(found.get(name, 0) for name in scopes)
 
     async def read(self, scopes: Sequence[str]) -> tuple[int, ...]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._read, scopes)
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        return await self._store.run(lambda c: self._read(c, scopes))
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
+        await self._store.close()
 
 
 def versions_for(settings: Settings, engine: AsyncEngine) -> Versions:
