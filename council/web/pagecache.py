@@ -17,6 +17,7 @@ Pages that change with the clock alone (a period ending) are made again after PA
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from council.councils.permissions import Actor
 from council.sqlite_thread import SqliteThread
 from council.web.auth import session_cookie_name
 from council.web.models import PageVersion
+from council.web.traffic import UNMETERED
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +48,7 @@ PAGE_SECONDS = dt.timedelta(seconds=30)
 BUDGET = 16 * 1024 * 1024  # bytes of pages kept per process
 OPT_OUT = "no_page_cache"  # a route whose anonymous page must always be made afresh
 DIRECTORY, SITE = "directory", "site"
+NOT_PAGES = re.compile("|".join(UNMETERED))
 
 
 def _council_parts(path: str) -> tuple[str, str] | None:
@@ -224,7 +227,9 @@ class PageCacheMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Health checks and static files are no pages, and /healthz must answer without the
+        # database, which reading page versions would touch.
+        if scope["type"] != "http" or NOT_PAGES.match(scope["path"]):
             await self.app(scope, receive, send)
             return
         state = scope["litestar_app"].state
