@@ -44,6 +44,7 @@ from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
 from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
+from council.notifications.controller import TodoController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
 from council.programmes.controller import ProgrammeController
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             IssueController,
             CallController,
             NotificationController,
+            TodoController,
             BallotController,
             MeetingVoteController,
             ConventionController,
