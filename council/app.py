@@ -44,9 +44,9 @@ from council.issues.controller import IssueController
 from council.issues.controller_calls import CallController, NotificationController
 from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
-from council.notifications.controller import TodoController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.notifications.controller import TodoController
 from council.programmes.controller import ProgrammeController
 from council.programmes.controller_inspections import InspectionController
 from council.programmes.controller_points import PointsController
