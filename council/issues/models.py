@@ -137,19 +137,6 @@ class IssueEvent(TimestampedBase):
     )
 
 
-class Notification(TimestampedBase):
-    """An in-app message to one person: "your issue #12 is now 已立项"."""
-
-    __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_person_created", "person_id", "created_at"),)
-
-    council_id: Mapped[UUID] = council_fk()
-    person_id: Mapped[UUID] = _person_fk()
-    text: Mapped[str] = mapped_column(sa.String(300))
-    link: Mapped[str] = mapped_column(sa.String(200))
-    read_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-
-
 # --- calls for suggestions (征集) -----------------------------------------------------------
 
 

@@ -38,7 +38,6 @@ from council.issues.models import (
     IssueComment,
     IssueCosign,
     IssueEvent,
-    Notification,
 )
 from council.issues.schemas import (
     CommentForm,
@@ -49,6 +48,7 @@ from council.issues.schemas import (
 )
 from council.issues.snap import suggest_category
 from council.issues.workflow import IssueKind, IssueStatus
+from council.notifications import service as notifications
 
 FILE_PARENT = "issue"
 ROLE_PREFIX = {Role.RESIDENT: "居民", Role.MERCHANT: "商户", Role.MEMBER: "议事会成员"}
@@ -433,23 +433,20 @@ async def _audit(
 
 
 async def _notify(
-    db: AsyncSession, council: Council, issue: Issue, text: str, *, skip: UUID | None
+    db: AsyncSession,
+    council: Council,
+    issue: Issue,
+    text: str,
+    now: dt.datetime,
+    *,
+    skip: UUID | None,
 ) -> None:
     """Tell the submitter and every co-signer (not the person who made the change)."""
     cosigners = (
         await db.execute(sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == issue.id))
     ).scalars()
-    people = dict.fromkeys([issue.submitter_id, *cosigners])
-    for person_id in people:
-        if person_id != skip:
-            db.add(
-                Notification(
-                    council_id=council.id,
-                    person_id=person_id,
-                    text=text[:300],
-                    link=link(council, issue),
-                )
-            )
+    people = [issue.submitter_id, *cosigners]
+    await notifications.notify(db, council.id, people, text, link(council, issue), now, skip=skip)
 
 
 def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind, party: bool) -> Role:
@@ -801,7 +798,7 @@ async def _move(
         t=issue.title,
         s=workflow.label(issue.status),
     )
-    await _notify(db, council, issue, text, skip=actor.person_id)
+    await _notify(db, council, issue, text, now, skip=actor.person_id)
     return issue
 
 
@@ -898,32 +895,6 @@ async def comment(
     db.add(row)
     await db.flush()
     return row
-
-
-# --- notifications --------------------------------------------------------------------------
-
-
-async def notifications(
-    db: AsyncSession, person_id: UUID, now: dt.datetime, *, limit: int = 100
-) -> list[tuple[Notification, bool]]:
-    """The latest notifications, each with whether it was unread; all are marked read."""
-    rows = list(
-        (
-            await db.execute(
-                sa.select(Notification)
-                .where(Notification.person_id == person_id)
-                .order_by(Notification.created_at.desc())
-                .limit(limit)
-            )
-        ).scalars()
-    )
-    result = [(n, n.read_at is None) for n in rows]
-    await db.execute(
-        sa.update(Notification)
-        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-    )
-    return result
 
 
 # --- statistics -----------------------------------------------------------------------------

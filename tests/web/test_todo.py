@@ -33,7 +33,11 @@ async def todo(client: Client) -> tuple[str, dict[str, int], int]:
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     badge = await client.get("/me/todo/count", headers={"HX-Request": "true"})
-    total = re.sub(r"\D", "", text_of(badge.text))
+    found = re.search(
+        r'<span id="todo-count"[^>]*>(.*?)</span>\s*(<span id="unread|$)', badge.text, re.S
+    )
+    assert found, badge.text
+    total = re.sub(r"\D", "", text_of(found.group(1)))
     return text_of(page.text), counts(page.text), int(total or 0)
 
 
