@@ -29,10 +29,13 @@ class IntakeSettings(TimestampedBase):
     __table_args__ = (
         sa.UniqueConstraint("council_id", name="uq_intake_settings_council"),
         sa.CheckConstraint("cosign_threshold >= 1", name="cosign_threshold_positive"),
+        sa.CheckConstraint("cosign_days >= 1", name="cosign_days_positive"),
     )
 
     council_id: Mapped[UUID] = council_fk()
     cosign_threshold: Mapped[int] = mapped_column(sa.Integer, default=5)
+    # Co-signs are taken for this many days after an issue is submitted (待附议).
+    cosign_days: Mapped[int] = mapped_column(sa.Integer, default=14, server_default="14")
     categories: Mapped[str] = mapped_column(sa.Text, default="\n".join(DEFAULT_CATEGORIES))
     last_number: Mapped[int] = mapped_column(sa.Integer, default=0)
 
