@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.clock import Clock
+from council.db import write_intent
 from council.notifications.channels import DeliveryFailed, Message, offered
 from council.notifications.models import Delivery, DeliveryStatus, Notification
 from council.settings import Settings
@@ -106,26 +107,26 @@ class Dispatcher:
 
     async def _claim(self) -> list[tuple[UUID, str, str, str, str]]:
         now = self._clock().now()
+        due = (
+            sa.select(
+                Delivery.id, Delivery.kind, Delivery.address, Notification.text, Notification.link
+            )
+            .join(Notification, Notification.id == Delivery.notification_id)
+            .where(
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                Delivery.next_attempt_at <= now,
+            )
+            .order_by(Delivery.next_attempt_at)
+            .limit(BATCH)
+        )
+        # Looking takes no write lock: with nothing due (nearly always), no writer waits.
+        with write_intent(False):
+            async with self._sessions() as db:
+                rows = (await db.execute(due)).all()
+        if not rows:
+            return []
+        claimed = []
         async with self._sessions() as db:
-            rows = (
-                await db.execute(
-                    sa.select(
-                        Delivery.id,
-                        Delivery.kind,
-                        Delivery.address,
-                        Notification.text,
-                        Notification.link,
-                    )
-                    .join(Notification, Notification.id == Delivery.notification_id)
-                    .where(
-                        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                        Delivery.next_attempt_at <= now,
-                    )
-                    .order_by(Delivery.next_attempt_at)
-                    .limit(BATCH)
-                )
-            ).all()
-            claimed = []
             for row in rows:
                 # Only the process whose update matched sends it.
                 result = await db.execute(
@@ -142,9 +143,9 @@ class Dispatcher:
                     )
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(tuple(row))
+                    claimed.append((row.id, row.kind, row.address, row.text, row.link))
             await db.commit()
-        return claimed  # type: ignore[return-value]
+        return claimed
 
     async def _send_one(
         self, delivery_id: UUID, kind: str, address: str, text: str, link: str
@@ -187,12 +188,13 @@ class Dispatcher:
     async def _schedule_next(self) -> None:
         """Wake again when the earliest retry falls due."""
         try:
-            async with self._sessions() as db:
-                earliest = await db.scalar(
-                    sa.select(sa.func.min(Delivery.next_attempt_at)).where(
-                        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
+            with write_intent(False):
+                async with self._sessions() as db:
+                    earliest = await db.scalar(
+                        sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+                            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
+                        )
                     )
-                )
         except Exception:
             log.exception("looking for the next delivery failed")
             return

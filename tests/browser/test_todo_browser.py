@@ -128,3 +128,46 @@ def test_member_acts_on_invitation_ballot_and_minutes_from_the_todo_page(
     expect(member.locator(".todo-item").filter(has_text="确认纪要")).to_have_count(0)
     if engine_name == "sqlite":
         screenshot(member, "todo-phone-done")
+
+
+def test_ballot_form_preset_fills_the_rules_and_they_stay_editable(
+    page: Page, live_server: str, engine_name: str
+) -> None:
+    sign_in(page, live_server, "zhuchi")
+    page.goto(f"{live_server}/c/zhonglou/ballots/new")
+    page.get_by_label("表决事项").fill("是否通过《外摆公约》第二版")
+    page.get_by_role("button", name="公约表决 · 一店一票 · 全体商户过半数").click()
+    expect(page.get_by_label("表决事项")).to_have_value("是否通过《外摆公约》第二版")
+    expect(page.get_by_label("投票人")).to_have_value("shops")
+    expect(page.get_by_label("通过规则的基数")).to_have_value("eligible")
+    # Checkboxes sit beside their labels, one row each.
+    box = page.get_by_label("可多选").bounding_box()
+    label = page.locator("label[for='f-multiple']").bounding_box()
+    assert box and label and abs(box["y"] - label["y"]) < 20 and box["x"] < label["x"]
+    if engine_name == "sqlite":
+        screenshot(page, "ballot-form-preset-phone")
+    page.get_by_label("通过规则的基数").select_option("cast")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_text("表决草稿已保存")).to_be_visible()
+    expect(page.locator("dl.rules")).to_contain_text("投票数（含弃权）")
+
+
+def test_member_chooses_notification_channels_on_a_phone(
+    page: Page, live_server: str, engine_name: str
+) -> None:
+    sign_in(page, live_server, "jumin01")
+    page.goto(f"{live_server}/me/notifications")
+    page.get_by_role("link", name="通知方式").click()
+    page.get_by_label("发到企业微信群").check()
+    page.get_by_label("机器人的 Webhook 地址").fill("http://10.0.0.5/x")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("请填写企业微信群机器人的 Webhook 地址")).to_be_visible()
+    expect(page.get_by_label("机器人的 Webhook 地址")).to_have_value("http://10.0.0.5/x")
+    if engine_name == "sqlite":
+        screenshot(page, "notification-settings-phone")
+    page.get_by_label("机器人的 Webhook 地址").fill(
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+    )
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("设置已保存")).to_be_visible()
+    expect(page.get_by_label("发到企业微信群")).to_be_checked()
