@@ -42,20 +42,26 @@ async def _electors(db: AsyncSession, ballot: Ballot) -> list[UUID]:
     return people
 
 
+async def _tell_electors(
+    db: AsyncSession, council: Council, ballot: Ballot, text: str, now: dt.datetime
+) -> None:
+    link = f"/c/{council.slug}/ballots/{ballot.id}"
+    await notify(db, council.id, await _electors(db, ballot), text, link, now)
+
+
 async def ballot_opened(
     db: AsyncSession, council: Council, ballot: Ballot, now: dt.datetime
 ) -> None:
-    text = _("表决已开始，请投票：%(q)s", q=ballot.question)
-    link = f"/c/{council.slug}/ballots/{ballot.id}"
-    await notify(db, council.id, await _electors(db, ballot), text, link, now)
+    await _tell_electors(
+        db, council, ballot, _("表决已开始，请投票：%(q)s", q=ballot.question), now
+    )
 
 
 async def ballot_closed(
     db: AsyncSession, council: Council, ballot: Ballot, now: dt.datetime
 ) -> None:
     text = _("表决已结束，结果已公布：%(q)s", q=ballot.question)
-    link = f"/c/{council.slug}/ballots/{ballot.id}"
-    await notify(db, council.id, await _electors(db, ballot), text, link, now)
+    await _tell_electors(db, council, ballot, text, now)
 
 
 async def invited(

@@ -235,14 +235,20 @@ async def minutes(
     return found
 
 
+def _items_with_plan_and_shop() -> sa.Select[tuple[ActionItem, ActionPlan, Shop]]:
+    return (
+        sa.select(ActionItem, ActionPlan, Shop)
+        .join(ActionPlan, ActionPlan.id == ActionItem.plan_id)
+        .join(Shop, Shop.id == ActionItem.shop_id)
+    )
+
+
 async def action_items(
     db: AsyncSession, actor: Actor, councils_: Mapping[UUID, Council], now: dt.datetime
 ) -> list[Todo]:
     """Items of the shops the person represents that wait for evidence; overdue past their day."""
     rows = await db.execute(
-        sa.select(ActionItem, ActionPlan, Shop)
-        .join(ActionPlan, ActionPlan.id == ActionItem.plan_id)
-        .join(Shop, Shop.id == ActionItem.shop_id)
+        _items_with_plan_and_shop()
         .join(
             ShopRepresentative,
             sa.and_(
@@ -284,10 +290,7 @@ async def verifications(
         Evidence.item_id == ActionItem.id, Evidence.uploaded_by_id == actor.person_id
     )
     rows = await db.execute(
-        sa.select(ActionItem, ActionPlan, Shop)
-        .join(ActionPlan, ActionPlan.id == ActionItem.plan_id)
-        .join(Shop, Shop.id == ActionItem.shop_id)
-        .where(
+        _items_with_plan_and_shop().where(
             ActionItem.council_id.in_(_with(actor, councils_, Action.VERIFY_ACTION_ITEMS)),
             ActionItem.status == ItemStatus.SUBMITTED,
             ~own,
