@@ -75,7 +75,8 @@ class EmailChannel:
         mail = EmailMessage()
         mail["From"] = formataddr((_("商居议事"), self.settings.smtp_from))
         mail["To"] = address
-        mail["Subject"] = _("【商居议事】%(text)s", text=message.text[:60])
+        # One line: a title typed with a line break must not break the header.
+        mail["Subject"] = _("【商居议事】%(text)s", text=" ".join(message.text.split())[:60])
         mail["Message-ID"] = make_msgid(domain=self.settings.smtp_from.rsplit("@", 1)[-1])
         mail.set_content(message.body)
         try:
