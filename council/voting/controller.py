@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -52,7 +52,10 @@ class Confirmation:
 
 
 def confirmation(
-    request: Request, options: Sequence[BallotOption], multiple: bool
+    request: Request,
+    options: Sequence[BallotOption],
+    multiple: bool,
+    shops: Collection[str] = (),
 ) -> Confirmation | None:
     """The choice the page's query names, to confirm; None unless every code is an option.
 
@@ -65,7 +68,9 @@ def confirmation(
         return None
     codes = tuple(o.code for o in options if o.code in picked)
     question = _("确认投 %(choice)s？", choice="、".join(labels_by_code[c] for c in codes))
-    return Confirmation(codes, question, request.query_params.get("shop", ""))
+    # A shop is named only if it is one of the voter's own seats: nothing else is echoed.
+    shop = request.query_params.get("shop", "")
+    return Confirmation(codes, question, shop if shop in shops else "")
 
 
 def labels() -> dict[str, Any]:
@@ -232,7 +237,8 @@ class BallotController(Controller):
         ballot = await voting.get(db_session, actor, council, ballot_id)
         context = await self._detail_context(db_session, actor, council, ballot)
         if ballot.status is Status.OPEN:
-            context["confirm"] = confirmation(request, context["options"], ballot.multiple)
+            shops = [s.shop_id.hex for s in context["seats"] if s.shop_id]
+            context["confirm"] = confirmation(request, context["options"], ballot.multiple, shops)
         return page(request, "ballots/detail.html", context)
 
     async def _detail_context(
