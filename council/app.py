@@ -45,11 +45,13 @@ from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
-from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_calls import CallController
 from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.notifications.controller import NotificationController, TodoController
+from council.notifications.delivery import Dispatcher
 from council.opendata.api import api_router
 from council.opendata.controller import OpenDataController
 from council.programmes.controller import ProgrammeController
@@ -179,6 +181,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             IssueController,
             CallController,
             NotificationController,
+            TodoController,
             BallotController,
             MeetingVoteController,
             ConventionController,
@@ -238,6 +241,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         include_in_schema=False,
     )
+    # Notifications go out after their commit, from this process, never inside a request.
+    dispatcher = Dispatcher(
+        db_config.get_session, lambda: app.state.settings, lambda: app.state.clock
+    )
+    app.state.dispatcher = dispatcher
+    app.on_startup.append(dispatcher.kick)
+    app.on_shutdown.insert(0, dispatcher.close)
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).
     app.asgi_handler = RetryMiddleware(app.asgi_handler, db_config.session_scope_key)

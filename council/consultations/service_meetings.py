@@ -62,6 +62,7 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
+from council.notifications import events
 from council.settings import Settings
 from council.voting.models import Ballot
 from council.voting.workflow import Status
@@ -266,6 +267,7 @@ async def invite(
         ).scalars()
     )
     added = []
+    added_ids: list[UUID] = []
     for membership, person, constituency in rows:
         if person.id in already:
             continue
@@ -281,7 +283,9 @@ async def invite(
             )
         )
         added.append(person.display_name)
+        added_ids.append(person.id)
     await db.flush()
+    await events.invited(db, council, meeting, added_ids, now)
     if added:
         await audit.record_by(
             db,
@@ -741,6 +745,8 @@ async def draft_minutes(
             drafted_by_id=actor.person_id,
         )
         db.add(latest)
+        await db.flush()
+        await events.minutes_drafted(db, council, latest, now)
     else:
         latest.text = form.text
     await db.flush()

@@ -45,6 +45,7 @@ from council.errors import (
     TransitionRefused,
 )
 from council.i18n import N_, _
+from council.notifications import events
 from council.settings import Settings
 from council.voting import closing, workflow
 from council.voting.models import (
@@ -592,6 +593,7 @@ async def open_ballot(
         },
         now,
     )
+    await events.ballot_opened(db, council, ballot, now)
     return ballot
 
 
@@ -940,6 +942,7 @@ async def close(
         },
         now,
     )
+    await events.ballot_closed(db, council, ballot, now)
     return ballot
 
 
