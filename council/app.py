@@ -38,16 +38,20 @@ from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
 from council.db import alchemy_config
+from council.disclosure.controller import BoardController
+from council.disclosure.controller_print import PrintController
 from council.files.controller import FileController
 from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
-from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_calls import CallController
 from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.notifications.controller import NotificationController, TodoController
+from council.notifications.delivery import Dispatcher
 from council.opendata.api import api_router
 from council.opendata.controller import OpenDataController
 from council.programmes.controller import ProgrammeController
@@ -109,6 +113,12 @@ def localdate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
 
 
+def cndate(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
+    """The day as written above a seal: 2026 年 11 月 30 日."""
+    day = moment.astimezone(ZoneInfo(timezone))
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
 def configure_templates(env: jinja2.Environment) -> None:
     """Globals and filters every template may use."""
     env.globals.update(
@@ -131,6 +141,7 @@ def configure_templates(env: jinja2.Environment) -> None:
     env.filters["localtime"] = localtime
     env.filters["deadline"] = deadline_label
     env.filters["localdate"] = localdate
+    env.filters["cndate"] = cndate
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
@@ -159,6 +170,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             healthz,
             favicon,
             CouncilController,
+            BoardController,
+            PrintController,
             AccountController,
             ManageController,
             AdminController,
@@ -170,6 +183,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             IssueController,
             CallController,
             NotificationController,
+            TodoController,
             BallotController,
             MeetingVoteController,
             ConventionController,
@@ -231,6 +245,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         include_in_schema=False,
     )
+    # Notifications go out after their commit, from this process, never inside a request.
+    dispatcher = Dispatcher(
+        db_config.get_session, lambda: app.state.settings, lambda: app.state.clock
+    )
+    app.state.dispatcher = dispatcher
+    app.on_startup.append(dispatcher.kick)
+    app.on_shutdown.insert(0, dispatcher.close)
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).
     app.asgi_handler = RetryMiddleware(app.asgi_handler, db_config.session_scope_key)

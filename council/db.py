@@ -64,6 +64,7 @@ def import_models() -> None:
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401
     from council.notices import models as _notices  # noqa: F401
+    from council.notifications import models as _notifications  # noqa: F401
     from council.programmes import models as _programmes  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
     from council.web import models as _web  # noqa: F401
@@ -149,6 +150,23 @@ def is_retryable(exc: BaseException) -> bool:
     return sqlstate_of(exc) in RETRYABLE_SQLSTATES
 
 
+# session.info key: names of app-state services (with a ``kick()``) to wake once the
+# session's transaction has committed, e.g. the notification dispatcher.
+WAKE_AFTER_COMMIT = "council.wake_after_commit"
+
+
+def wake_after(db: AsyncSession, service: str) -> None:
+    """Ask for ``service`` on the app state to be kicked after this session commits."""
+    db.info.setdefault(WAKE_AFTER_COMMIT, set()).add(service)
+
+
+def wake_after_commit(session: AsyncSession, state: Any) -> None:
+    for name in sorted(session.info.pop(WAKE_AFTER_COMMIT, ())):
+        service = getattr(state, name, None)
+        if service is not None:
+            service.kick()
+
+
 # Runs in the request's transaction just before it commits (the page versions' raise).
 BeforeCommit = Callable[["AsyncSession", "Scope"], Awaitable[None]]
 
@@ -172,6 +190,7 @@ async def end_request_session(
             if before_commit is not None:
                 await before_commit(session, scope)
             await session.commit()
+            wake_after_commit(session, scope["app"].state)
         else:
             await session.rollback()
     except Exception:

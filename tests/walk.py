@@ -44,7 +44,17 @@ ROLES: dict[str, str | None] = {
     "admin": "admin",
     "liaison": "jiaojing",  # 职能部门联络员 (交警中队), without a seat in the council
 }
-SEEDS = ("/", "/c/zhonglou", "/me", "/admin", "/me/notifications", "/me/two-factor")
+# The ratings list among the seeds: the front page's notices link older rating rounds first,
+# and with PER_ROUTE addresses per route the round being scored would be crowded out.
+SEEDS = (
+    "/",
+    "/c/zhonglou",
+    "/c/zhonglou/ratings",
+    "/me",
+    "/admin",
+    "/me/notifications",
+    "/me/two-factor",
+)
 PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
 # Values for parameters that no page links to with a value (state names, positions).
 DEFAULTS = {
@@ -61,6 +71,10 @@ NOT_PAGES = {
     "/static/{file_path:path}",
     "/files/{name:str}",  # the stored image itself
     "/me/two-factor/qr.svg",
+    # QR codes of printed sheets: images, fetched by the print views' <img>.
+    "/c/{slug:str}/notices/{notice_id:uuid}/qr.svg",
+    "/c/{slug:str}/ballots/{ballot_id:uuid}/qr.svg",
+    "/c/{slug:str}/conventions/{convention_id:uuid}/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
 }
 # Routes that answer data for programs, not pages: the read-only JSON API and its OpenAPI

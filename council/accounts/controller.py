@@ -24,6 +24,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import current_person, require_login, session_cookie_name
 from council.web.forms import Form
+from council.web.qr import qr_svg, svg_response
 from council.web.render import form_page, page, redirect
 from council.web.security import client_ip
 
@@ -32,7 +33,7 @@ def _safe_next(target: str) -> str:
     """Only local paths: never an open redirect to another site."""
     if target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return "/me"
+    return "/me/todo"
 
 
 def _with_session_cookie(response: Redirect, request: Request, token: str | None) -> Redirect:
@@ -168,11 +169,7 @@ class AccountController(Controller):
         if person.totp_secret is None or second_factor.enabled(person):
             raise NotFound(_("找不到这个页面"))
         uri = second_factor.provisioning_uri(person, person.totp_secret)
-        return Response(
-            content=second_factor.qr_svg(uri),
-            media_type="image/svg+xml",
-            headers={"Cache-Control": "private, no-store"},
-        )
+        return svg_response(qr_svg(uri), "private, no-store")
 
     @post("/me/two-factor/begin", name="accounts.second_factor_begin", guards=[require_login])
     async def second_factor_begin(self, db_session: AsyncSession, actor: Actor) -> Redirect:

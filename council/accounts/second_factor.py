@@ -9,11 +9,8 @@ until a code is given; a code is accepted once (its time step is remembered).
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,14 +32,6 @@ def enabled(person: Person) -> bool:
 
 def provisioning_uri(person: Person, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=person.login, issuer_name=ISSUER)
-
-
-def qr_svg(uri: str) -> str:
-    """The enrolment address as an SVG QR code (paths only: no script, no external request)."""
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    return out.getvalue().decode()
 
 
 def grouped(secret: str) -> str:

@@ -1,7 +1,8 @@
 """The public export of a council's audit chain as JSON Lines, checkable by verify_export.py.
 
 Line one is the chain's head; then every entry in order, with the facts its hash covers (or,
-for a record not yet public, only its number and hashes); then the closing record of every
+for a record not yet public or facts not written for the public, only its number and
+hashes); then the closing record of every
 counted ballot the public sees, whose hash the chain's ballot entries published.
 """
 
@@ -21,6 +22,63 @@ from council.councils.permissions import ANONYMOUS
 from council.voting import service as voting
 from council.voting.models import Ballot
 
+# Actions whose recorded facts were written to be public: a record's stages, a ballot's rules,
+# counts and hashes, a convention's versions, a notice's period. Any other entry (a grant that
+# names a private resident, a voter's key and receipt, a speaker, an answer to a call, a
+# scorer's marks) is exported by its number and hashes only, as is an entry about a record
+# not public yet: its link in the chain is checked, its facts are not published.
+PUBLISHED_ACTIONS = frozenset(
+    {
+        "council.created",
+        "ballot.created",
+        "ballot.opened",
+        "ballot.closed",
+        "ballot.certified",
+        "convention.created",
+        "convention.draft_saved",
+        "convention.reviewed",
+        "convention.comment_opened",
+        "convention.put_to_vote",
+        "convention.adopted",
+        "convention.filed",
+        "convention.revision_started",
+        "convention.superseded",
+        "notice.published",
+        "notice.closed",
+        "issue.triaged",
+        "issue.accepted",
+        "issue.referred",
+        "issue.merged",
+        "issue.rejected",
+        "issue.closed",
+        "matter.created",
+        "matter.status_changed",
+        "matter.issue_linked",
+        "workflow.started",
+        "workflow.stage_changed",
+        "workflow.review_recorded",
+        "workflow.ballot_drafted",
+        "meeting.scheduled",
+        "meeting.closed",
+        "meeting.vote_opened",
+        "agenda.added",
+        "round.opened",
+        "round.closed",
+        "plan.created",
+        "call.opened",
+        "rating.scheme_published",
+        "rating.computed",
+        "rating.results_in_notice",
+        "order.dispatched",
+        "whistle.summoned",
+    }
+)
+
+
+def published(action: str, record_public: bool) -> bool:
+    """Whether the export carries an entry's facts, or only its number and hashes."""
+    return record_public and action in PUBLISHED_ACTIONS
+
 
 def _line(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n"
@@ -36,7 +94,7 @@ async def export_lines(db: AsyncSession, council: Council) -> list[str]:
     ).all()
     named = await name_objects(db, council, {(r.object_type, r.object_id) for r in rows})
     for row in rows:
-        if named[(row.object_type, row.object_id)].public:
+        if published(row.action, named[(row.object_type, row.object_id)].public):
             body = facts_of(row).body()
             lines.append(_line({"type": "entry", **body, "hash": row.hash}))
         else:

@@ -30,8 +30,10 @@ from council.errors import FormInvalid, NotFound, Throttled, TransitionRefused
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
+from council.voting.controller import confirmation
 from council.voting.controller import labels as vote_labels
 from council.voting.service import Receipt
+from council.voting.workflow import Status as BallotStatus
 from council.web.auth import require_login
 from council.web.forms import Form
 from council.web.render import form_page, more_link, page, redirect, wants_fragment
@@ -91,6 +93,10 @@ async def phone_page(
     if me is None:
         # Not invited: this meeting's phone view does not exist for them.
         raise NotFound(_("找不到这个页面"))
+    vote = await meeting_votes.for_phone(db, actor, meeting)
+    confirm = None
+    if vote is not None and vote.vote.ballot.status is BallotStatus.OPEN:
+        confirm = confirmation(request, vote.vote.options, vote.vote.ballot.multiple)
     return page(
         request,
         "consultations/phone.html",
@@ -103,7 +109,8 @@ async def phone_page(
             "closed": meeting.status is MeetingStatus.CLOSED,
             "errors": errors or {},
             "values": {},
-            "vote": await meeting_votes.for_phone(db, actor, meeting),
+            "vote": vote,
+            "confirm": confirm,
             "receipt": receipt,
             **vote_labels(),
         },

@@ -62,6 +62,7 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
+from council.notifications import events
 from council.paging import page_of
 from council.settings import Settings
 from council.voting.models import Ballot
@@ -287,6 +288,7 @@ async def invite(
         ).scalars()
     )
     added = []
+    added_ids: list[UUID] = []
     for membership, person, constituency in rows:
         if person.id in already:
             continue
@@ -302,7 +304,9 @@ async def invite(
             )
         )
         added.append(person.display_name)
+        added_ids.append(person.id)
     await db.flush()
+    await events.invited(db, council, meeting, added_ids, now)
     if added:
         await audit.record_by(
             db,
@@ -762,6 +766,8 @@ async def draft_minutes(
             drafted_by_id=actor.person_id,
         )
         db.add(latest)
+        await db.flush()
+        await events.minutes_drafted(db, council, latest, now)
     else:
         latest.text = form.text
     await db.flush()
@@ -940,3 +946,19 @@ async def public_minutes(db: AsyncSession, council: Council, meeting_id: UUID) -
     ordered = sorted(latest.values(), key=lambda m: items[m.agenda_item_id].position)
     quorum = quorum_of(meeting, await invitees(db, meeting))
     return PublicMinutes(meeting, quorum, [(items[m.agenda_item_id], m) for m in ordered])
+
+
+async def published_meetings(
+    db: AsyncSession, council_id: UUID, limit: int
+) -> list[tuple[Meeting, dt.datetime]]:
+    """Meetings with published minutes, the latest publication first (the noticeboard)."""
+    last = sa.func.max(Minutes.published_at).label("last")
+    rows = await db.execute(
+        sa.select(Meeting, last)
+        .join(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(Meeting.council_id == council_id, Minutes.status == MinutesStatus.PUBLISHED)
+        .group_by(Meeting.id)
+        .order_by(last.desc())
+        .limit(limit)
+    )
+    return [(meeting, at) for meeting, at in rows]

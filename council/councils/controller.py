@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -12,29 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service
 from council.councils.models import ConstituencyKind, Role
-from council.councils.permissions import Action, Actor, can
+from council.councils.permissions import Action, Actor
 from council.councils.schemas import ClaimForm
 from council.errors import FormInvalid
 from council.forms import parse_form
-from council.notices import service as notices
-from council.programmes.controller import street
+from council.programmes import service_ratings as ratings
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
 from council.web.render import form_page, more_link, page, redirect
 
 
-async def council_page_context(
-    db: AsyncSession, actor: Actor, slug: str, now: dt.datetime
-) -> dict[str, Any]:
+async def roster_context(db: AsyncSession, actor: Actor, slug: str) -> dict[str, Any]:
     council = await service.require(db, actor, slug, Action.VIEW_COUNCIL)
-    noticeboard = [
-        await notices.view(db, actor, council, n, now)
-        for n in await notices.in_period(db, council, now)
-    ]
-    members = await service.members(db, council.id)
     seats: dict[Any, list[service.MemberRow]] = {}
     others: list[service.MemberRow] = []
-    for row in members:
+    for row in await service.members(db, council.id):
         if row.constituency is not None:
             seats.setdefault(row.constituency.id, []).append(row)
         else:
@@ -44,11 +35,6 @@ async def council_page_context(
         "constituencies": await service.constituencies(db, council.id),
         "seats": seats,
         "others": others,
-        "shops": await service.shops(db, council.id),
-        "can_manage": can(actor, Action.VIEW_MANAGEMENT, council.id),
-        "can_see_supervision": can(actor, Action.VIEW_SUPERVISION, council.id),
-        "noticeboard": noticeboard,
-        "street": await street(db, council, now),
         "ConstituencyKind": ConstituencyKind,
     }
 
@@ -65,13 +51,24 @@ class CouncilController(Controller):
             request, "councils/home.html", {"councils": councils, "more": more_link({}, more)}
         )
 
-    @get("/c/{slug:str}", name="councils.detail")
-    async def detail(
+    @get("/c/{slug:str}/members", name="councils.members")
+    async def members(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
     ) -> Template:
-        now = request.app.state.clock.now()
-        context = await council_page_context(db_session, actor, slug, now)
-        return page(request, "councils/detail.html", context)
+        context = await roster_context(db_session, actor, slug)
+        return page(request, "councils/members.html", context)
+
+    @get("/c/{slug:str}/shops", name="councils.shops")
+    async def shops(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+    ) -> Template:
+        council = await service.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        context = {
+            "council": council,
+            "shops": await service.shops(db_session, council.id),
+            "flag": await ratings.current_flag(db_session, council),
+        }
+        return page(request, "councils/shops.html", context)
 
     @get("/me", name="councils.mine", guards=[require_login])
     async def mine(self, request: Request, db_session: AsyncSession, actor: Actor) -> Template:

@@ -14,7 +14,7 @@ from council.accounts.models import Person
 from council.consultations import links
 from council.councils import service as councils
 from council.councils.models import Council, Shop
-from council.councils.permissions import Action, Actor, can
+from council.councils.permissions import Action, Actor, Visibility, can, can_see
 from council.errors import FormInvalid
 from council.files import service as files
 from council.files.images import MAX_FILE_BYTES, MAX_FILES, ImageRejected
@@ -119,6 +119,13 @@ class IssueController(Controller):
                 "filters": filters,
                 "can_submit": can(actor, Action.SUBMIT_ISSUE, council.id),
                 "can_queue": can(actor, Action.VIEW_ISSUE_QUEUE, council.id),
+                "cosign_days": settings.cosign_days,
+                # Pending issues are the council's own: the public never sees them (S18).
+                "waiting": await service.waiting_for_cosigns(
+                    db_session, council, request.app.state.clock.now()
+                )
+                if can_see(actor, Visibility.COUNCIL, council.id)
+                else None,
             },
             fragment="issues/_list.html",
         )
@@ -367,6 +374,7 @@ async def _queue_context(
         },
         "values": {
             "cosign_threshold": settings.cosign_threshold,
+            "cosign_days": settings.cosign_days,
             "categories": settings.categories,
         },
         "errors": {},

@@ -38,7 +38,6 @@ from council.issues.models import (
     IssueComment,
     IssueCosign,
     IssueEvent,
-    Notification,
 )
 from council.issues.schemas import (
     CommentForm,
@@ -49,6 +48,7 @@ from council.issues.schemas import (
 )
 from council.issues.snap import suggest_category
 from council.issues.workflow import IssueKind, IssueStatus
+from council.notifications import service as notifications
 from council.paging import page_of
 
 FILE_PARENT = "issue"
@@ -103,6 +103,7 @@ async def update_settings(
         raise FormInvalid({"categories": _("至少填写一个类别")}, {"categories": form.categories})
     row = await intake_settings(db, council.id, lock=True)
     row.cosign_threshold = form.cosign_threshold
+    row.cosign_days = form.cosign_days
     row.categories = "\n".join(dict.fromkeys(categories))
     await audit.record(
         db,
@@ -112,7 +113,11 @@ async def update_settings(
         action="issue.settings_changed",
         object_type="council",
         object_id=council.id,
-        summary={"cosign_threshold": row.cosign_threshold, "categories": categories},
+        summary={
+            "cosign_threshold": row.cosign_threshold,
+            "cosign_days": row.cosign_days,
+            "categories": categories,
+        },
         at=now,
     )
 
@@ -273,6 +278,44 @@ async def public_page(
     stmt = _public_issues(council, status, category, q)
     found = await page_of(db, stmt, order=[Issue.number], ident=Issue.id, after=after)
     return IssuePage(await _issue_rows(db, found.rows), found.next)
+
+
+def cosign_ends(issue: Issue, days: int) -> dt.datetime:
+    return issue.submitted_at + dt.timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An issue in its co-sign period (待附议), as the council's people see it."""
+
+    row: IssueRow
+    threshold: int
+    days_left: int  # whole days, counting a part day as one
+
+
+async def waiting_for_cosigns(
+    db: AsyncSession, council: Council, now: dt.datetime
+) -> list[Waiting]:
+    """Pending issues still taking co-signs, the soonest to close first. Council-only: the
+    caller shows them only to the council's verified people (never the public, S18)."""
+    settings = await intake_settings(db, council.id)
+    since = now - dt.timedelta(days=settings.cosign_days)
+    stmt = (
+        sa.select(Issue, _cosign_count_column())
+        .where(
+            Issue.council_id == council.id,
+            Issue.status.in_(workflow.OPEN),
+            Issue.kind != IssueKind.SNAP,
+            Issue.submitted_at > since,
+        )
+        .order_by(Issue.submitted_at)
+    )
+    waiting = []
+    for row in await _rows(db, stmt):
+        left = cosign_ends(row.issue, settings.cosign_days) - now
+        days_left = left.days + (1 if left.seconds or left.microseconds else 0)
+        waiting.append(Waiting(row, settings.cosign_threshold, max(days_left, 1)))
+    return waiting
 
 
 QUEUE_SORTS = {
@@ -463,23 +506,20 @@ async def _audit(
 
 
 async def _notify(
-    db: AsyncSession, council: Council, issue: Issue, text: str, *, skip: UUID | None
+    db: AsyncSession,
+    council: Council,
+    issue: Issue,
+    text: str,
+    now: dt.datetime,
+    *,
+    skip: UUID | None,
 ) -> None:
     """Tell the submitter and every co-signer (not the person who made the change)."""
     cosigners = (
         await db.execute(sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == issue.id))
     ).scalars()
-    people = dict.fromkeys([issue.submitter_id, *cosigners])
-    for person_id in people:
-        if person_id != skip:
-            db.add(
-                Notification(
-                    council_id=council.id,
-                    person_id=person_id,
-                    text=text[:300],
-                    link=link(council, issue),
-                )
-            )
+    people = [issue.submitter_id, *cosigners]
+    await notifications.notify(db, council.id, people, text, link(council, issue), now, skip=skip)
 
 
 def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind, party: bool) -> Role:
@@ -619,6 +659,9 @@ async def cosign(
         raise Conflict(_("这个诉求当前为“%(s)s”，不再接受附议", s=workflow.label(issue.status)))
     if issue.submitter_id == actor.person_id:
         raise Conflict(_("不能附议自己提交的诉求"))
+    days = (await intake_settings(db, council.id)).cosign_days
+    if now >= cosign_ends(issue, days):
+        raise Conflict(_("附议期已过：诉求提交后 %(n)s 天内可以附议", n=days))
     already = Conflict(_("您已附议过这个诉求，每人只能附议一次"))
     if await has_cosigned(db, issue, actor.person_id):
         raise already
@@ -831,7 +874,7 @@ async def _move(
         t=issue.title,
         s=workflow.label(issue.status),
     )
-    await _notify(db, council, issue, text, skip=actor.person_id)
+    await _notify(db, council, issue, text, now, skip=actor.person_id)
     return issue
 
 
@@ -928,32 +971,6 @@ async def comment(
     db.add(row)
     await db.flush()
     return row
-
-
-# --- notifications --------------------------------------------------------------------------
-
-
-async def notifications(
-    db: AsyncSession, person_id: UUID, now: dt.datetime, *, limit: int = 100
-) -> list[tuple[Notification, bool]]:
-    """The latest notifications, each with whether it was unread; all are marked read."""
-    rows = list(
-        (
-            await db.execute(
-                sa.select(Notification)
-                .where(Notification.person_id == person_id)
-                .order_by(Notification.created_at.desc())
-                .limit(limit)
-            )
-        ).scalars()
-    )
-    result = [(n, n.read_at is None) for n in rows]
-    await db.execute(
-        sa.update(Notification)
-        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-    )
-    return result
 
 
 # --- statistics -----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from council.errors import (
     TransitionRefused,
 )
 from council.i18n import N_, _
+from council.notifications import events
 from council.paging import page_of
 from council.settings import Settings
 from council.voting import closing, workflow
@@ -619,6 +620,7 @@ async def open_ballot(
         },
         now,
     )
+    await events.ballot_opened(db, council, ballot, now)
     return ballot
 
 
@@ -967,6 +969,7 @@ async def close(
         },
         now,
     )
+    await events.ballot_closed(db, council, ballot, now)
     return ballot
 
 

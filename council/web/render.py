@@ -151,6 +151,8 @@ def page(
     notice_key = request.query_params.get("notice", "")
     ctx = {
         "actor": actor_of(request),
+        # The configured address, not the Host header: links shared in chat groups stay right.
+        "canonical_url": request.app.state.settings.base_url + request.url.path,
         # The one-line message after a redirect (``?notice=``); not "notice", a 公示 in pages.
         "flash": NOTICES.get(notice_key, ""),
         **(context or {}),

@@ -28,6 +28,8 @@ STAFF = {"supervisor", "facilitator", "admin"}
 ROUTES = [
     ("GET", "/", None, set(WHO)),
     ("GET", "/c/zhonglou", None, set(WHO)),
+    ("GET", "/c/zhonglou/members", None, set(WHO)),
+    ("GET", "/c/zhonglou/shops", None, set(WHO)),
     ("GET", "/c/zhonglou/audit", None, set(WHO)),
     ("GET", "/me", None, set(WHO) - {"public"}),
     ("GET", "/c/zhonglou/join", None, set(WHO) - {"public"}),
@@ -166,8 +168,8 @@ async def test_S14_missing_and_forbidden_look_the_same(client: Client) -> None:
 
 async def test_R28_contact_details_never_on_public_pages(client: Client) -> None:
     """DOMAIN rule 28: phone numbers are for staff only."""
-    public = await client.get("/c/zhonglou")
-    assert "13907141001" not in public.text
+    for url in ("/c/zhonglou", "/c/zhonglou/members", "/c/zhonglou/shops"):
+        assert "13907141001" not in (await client.get(url)).text
     await sign_in_directly(client, "zhuchi")
     staff = await client.get("/c/zhonglou/manage")
     assert "13907141001" in staff.text

@@ -30,7 +30,7 @@ async def test_added_shop_appears_on_the_public_page_with_an_audit_entry(
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/c/zhonglou/manage?notice=shop_added"
-    public = text_of((await client.get("/c/zhonglou")).text)
+    public = text_of((await client.get("/c/zhonglou/shops")).text)
     assert "钟楼糖水铺" in public and "店铺（41 家）" in public
     entry = (await audit_actions(db, "shop.added"))[-1]
     assert '"name":"钟楼糖水铺"' in entry.summary and entry.actor_label == "刘敏"

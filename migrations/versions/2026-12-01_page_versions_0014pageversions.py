@@ -1,7 +1,7 @@
 """web: page versions of the anonymous page cache
 
-Revision ID: 0012pageversions
-Revises: 0011authversion
+Revision ID: 0014pageversions
+Revises: 0013notifications
 Create Date: 2026-12-01 19:00:00.000000+00:00
 
 Each process caches anonymous pages and compares the page_version of their scopes (a
@@ -18,8 +18,8 @@ from alembic import op
 sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
-revision = '0012pageversions'
-down_revision = '0011authversion'
+revision = '0014pageversions'
+down_revision = '0013notifications'
 branch_labels = None
 depends_on = None
 
