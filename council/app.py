@@ -66,6 +66,7 @@ from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
 from council.web.inputs import refuse_unusable_parameters
+from council.web.pagecache import PageCache, PageCacheMiddleware, raise_versions, versions_for
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
@@ -160,9 +161,10 @@ def _template_config() -> TemplateConfig[Jinja]:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
-    db_config = alchemy_config(settings)
+    db_config = alchemy_config(settings, before_commit=raise_versions)
     counters = counters_for(settings, db_config.get_engine())
     sessions = SessionCache(db_config.get_engine(), settings)
+    pages = PageCache(versions_for(settings, db_config.get_engine()))
     app = Litestar(
         route_handlers=[
             healthz,
@@ -213,6 +215,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             DefineMiddleware(SessionAuthMiddleware, exclude=list(UNMETERED)),
             AnonymousLimitMiddleware(),
             DefineMiddleware(CsrfMiddleware, settings=settings),
+            PageCacheMiddleware,
         ],
         template_config=_template_config(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
@@ -225,9 +228,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "storage": storage_for(settings),
                 "counters": counters,
                 "sessions": sessions,
+                "pages": pages,
             }
         ),
-        on_shutdown=[sessions.close, counters.close],
+        on_shutdown=[sessions.close, pages.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         # The JSON API is documented at /schema (the document itself: no UI page loading

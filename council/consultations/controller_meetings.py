@@ -36,7 +36,7 @@ from council.voting.service import Receipt
 from council.voting.workflow import Status as BallotStatus
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect, wants_fragment
+from council.web.render import form_page, more_link, page, redirect, wants_fragment
 
 CONSOLE_FRAGMENT = "consultations/_console_live.html"
 PHONE_FRAGMENT = "consultations/_phone_live.html"
@@ -126,11 +126,18 @@ class MeetingController(Controller):
     # --- list and schedule ----------------------------------------------------------------
 
     async def _list(
-        self, db: AsyncSession, actor: Actor, council: Council, now: dt.datetime
+        self,
+        db: AsyncSession,
+        actor: Actor,
+        council: Council,
+        now: dt.datetime,
+        after: UUID | None = None,
     ) -> dict[str, Any]:
+        meetings, more = await service.meeting_page(db, council.id, after=after)
         return {
             "council": council,
-            "meetings": await service.list_meetings(db, council.id),
+            "meetings": meetings,
+            "more": more_link({}, more),
             "absentees": await service.absentees(db, council, now)
             if can(actor, Action.VIEW_MEETINGS, council.id)
             else [],
@@ -143,10 +150,15 @@ class MeetingController(Controller):
 
     @get("/", name="meetings.list")
     async def meetings(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        after: UUID | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        context = await self._list(db_session, actor, council, now_of(request))
+        context = await self._list(db_session, actor, council, now_of(request), after)
         return page(request, "consultations/meetings.html", context)
 
     @post("/", name="meetings.create", guards=[require_login])

@@ -31,7 +31,7 @@ from council.issues.schemas import (
 from council.issues.workflow import IssueKind, IssueStatus
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, more_link, page, redirect
 from council.workorders import service_reads as work_orders
 from council.workorders import workflow as order_workflow
 
@@ -85,33 +85,38 @@ class IssueController(Controller):
         status: str = "",
         category: str = "",
         q: str = "",
+        after: UUID | None = None,
     ) -> Template:
         council = await _council(db_session, actor, slug)
         settings = await service.intake_settings(db_session, council.id)
         chosen_category = category if category in settings.category_list else ""
         query = q.strip()[:60]
-        rows = await service.public_list(
+        found = await service.public_page(
             db_session,
             council,
             status=_choice(status, PUBLIC_STATUS_FILTER),
             category=chosen_category,
             q=query,
+            after=after,
         )
+        filters = {
+            "status": status if status in PUBLIC_STATUS_FILTER else "",
+            "category": chosen_category,
+            "q": query,
+        }
         return page(
             request,
             "issues/list.html",
             {
                 "council": council,
-                "rows": rows,
+                "rows": found.rows,
+                "more": more_link(filters, found.next),
+                "paged": after is not None or found.next is not None,
                 "status_options": [
                     (s.value, workflow.label(s)) for s in IssueStatus if s in workflow.PUBLIC
                 ],
                 "category_options": [(c, c) for c in settings.category_list],
-                "filters": {
-                    "status": status if status in PUBLIC_STATUS_FILTER else "",
-                    "category": chosen_category,
-                    "q": query,
-                },
+                "filters": filters,
                 "can_submit": can(actor, Action.SUBMIT_ISSUE, council.id),
                 "can_queue": can(actor, Action.VIEW_ISSUE_QUEUE, council.id),
                 "cosign_days": settings.cosign_days,

@@ -49,6 +49,7 @@ from council.issues.schemas import (
 from council.issues.snap import suggest_category
 from council.issues.workflow import IssueKind, IssueStatus
 from council.notifications import service as notifications
+from council.paging import page_of
 
 FILE_PARENT = "issue"
 ROLE_PREFIX = {Role.RESIDENT: "居民", Role.MERCHANT: "商户", Role.MEMBER: "议事会成员"}
@@ -210,7 +211,11 @@ def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
 
 
 async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
-    results = (await db.execute(stmt)).all()
+    return await _issue_rows(db, (await db.execute(stmt)).all())
+
+
+async def _issue_rows(db: AsyncSession, results: Sequence[Any]) -> list[IssueRow]:
+    """(issue, cosign count) rows with the submitter as the public may see them."""
     issues = [r[0] for r in results]
     labels = await _submitter_labels(db, issues)
     return [IssueRow(r[0], int(r[1]), labels[r[0].id]) for r in results]
@@ -219,6 +224,31 @@ async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
 def _like(q: str) -> str:
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    rows: list[IssueRow]
+    next: UUID | None  # the issue to continue after
+
+
+def _public_issues(
+    council: Council, status: IssueStatus | None, category: str, q: str
+) -> sa.Select[Any]:
+    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
+    stmt = sa.select(Issue, _cosign_count_column()).where(
+        Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC)
+    )
+    if status is not None:
+        stmt = stmt.where(Issue.status == status)
+    if category:
+        stmt = stmt.where(Issue.category == category)
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
+        )
+    return stmt
 
 
 async def public_list(
@@ -230,24 +260,24 @@ async def public_list(
     q: str = "",
     limit: int = 200,
 ) -> list[IssueRow]:
-    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
-    count = _cosign_count_column()
-    stmt = (
-        sa.select(Issue, count)
-        .where(Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC))
-        .order_by(Issue.submitted_at.desc())
-        .limit(limit)
-    )
-    if status is not None:
-        stmt = stmt.where(Issue.status == status)
-    if category:
-        stmt = stmt.where(Issue.category == category)
-    if q:
-        pattern = _like(q)
-        stmt = stmt.where(
-            sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
-        )
-    return await _rows(db, stmt)
+    """The public issues, the latest first, at most ``limit`` of them."""
+    stmt = _public_issues(council, status, category, q)
+    return await _rows(db, stmt.order_by(Issue.submitted_at.desc()).limit(limit))
+
+
+async def public_page(
+    db: AsyncSession,
+    council: Council,
+    *,
+    status: IssueStatus | None = None,
+    category: str = "",
+    q: str = "",
+    after: UUID | None = None,
+) -> IssuePage:
+    """The public issues, the latest first, a page at a time after the issue ``after``."""
+    stmt = _public_issues(council, status, category, q)
+    found = await page_of(db, stmt, order=[Issue.number], ident=Issue.id, after=after)
+    return IssuePage(await _issue_rows(db, found.rows), found.next)
 
 
 def cosign_ends(issue: Issue, days: int) -> dt.datetime:

@@ -27,7 +27,7 @@ from council.voting.models import Ballot, BallotKind, BallotOption, Method
 from council.voting.workflow import STATUS_LABELS, Status
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, more_link, page, redirect
 
 
 def _as_list(value: Any) -> list[str]:
@@ -140,10 +140,15 @@ class BallotController(Controller):
 
     @get("/", name="ballots.index")
     async def index(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        after: UUID | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
-        ballots = await voting.list_ballots(db_session, actor, council)
+        ballots, more = await voting.ballot_page(db_session, actor, council, after=after)
         return page(
             request,
             "ballots/index.html",
@@ -151,6 +156,7 @@ class BallotController(Controller):
                 **labels(),
                 "council": council,
                 "ballots": ballots,
+                "more": more_link({}, more),
                 "can_manage": can(actor, Action.MANAGE_BALLOTS, council.id),
             },
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 from litestar import MediaType, Request
 from litestar.response import Redirect, Template
@@ -209,3 +211,10 @@ async def in_place(
         shown["form"] = form
         return form_page(request, template, exc, shown)
     return redirect(target or success, notice)
+
+
+def more_link(params: Mapping[str, str], after: UUID | None) -> str | None:
+    """The query string of a list's next page, its filters kept; None on the last page."""
+    if after is None:
+        return None
+    return "?" + urlencode({**{k: v for k, v in params.items() if v}, "after": str(after)})
