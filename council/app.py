@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -20,7 +21,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DBAPIError
 
+from council.accounts import setup
 from council.accounts.controller import AccountController
 from council.accounts.counters import counters_for
 from council.accounts.sessions import SessionCache
@@ -34,6 +37,7 @@ from council.consultations.workflow import label as state_label
 from council.conventions.controller import ConventionController
 from council.conventions.controller_manage import ConventionManageController
 from council.councils.controller import CouncilController
+from council.councils.controller_import import ImportController
 from council.councils.controller_manage import AdminController, ManageController
 from council.councils.permissions import Action, can, can_see
 from council.councils.service import role_label, status_label
@@ -103,6 +107,9 @@ async def favicon() -> Redirect:
     return Redirect("/static/img/council-1.svg", status_code=301)
 
 
+log = logging.getLogger("council.app")
+
+
 def localtime(moment: dt.datetime, timezone: str = "Asia/Shanghai") -> str:
     """Stored in UTC, shown in the council's time zone."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
@@ -158,6 +165,22 @@ def _template_config() -> TemplateConfig[Jinja]:
     return TemplateConfig(instance=_template_engine())
 
 
+async def announce_setup(app: Litestar) -> None:
+    """While no administrator exists, print the one-time code the setup page asks for: only
+    whoever sees the server's output can claim the instance (accounts/setup.py). A database
+    not migrated yet has nothing to claim: /setup prints the code once it is."""
+    config = app.state.alchemy
+    try:
+        async with config.get_session() as db:
+            code = await setup.setup_code(db, app.state.settings, app.state.clock.now())
+            await db.commit()
+    except DBAPIError:
+        log.warning("no setup code at start: the database is not ready", exc_info=True)
+        return
+    if code:
+        setup.announce(code, app.state.settings.base_url)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
@@ -174,6 +197,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PrintController,
             AccountController,
             ManageController,
+            ImportController,
             AdminController,
             AuditController,
             MatterController,
@@ -231,6 +255,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "pages": pages,
             }
         ),
+        on_startup=[announce_setup],
         on_shutdown=[sessions.close, pages.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,

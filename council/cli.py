@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from council import backup, integrity
+
+if TYPE_CHECKING:
+    from council.accounts.setup import AdminForm
 
 
 async def _load_demo_if_empty(app: Litestar) -> bool:
@@ -70,6 +74,20 @@ async def _deliver(app: Litestar) -> int:
     return sent
 
 
+async def _create_admin(app: Litestar, form: AdminForm) -> str:
+    from council.accounts import setup
+
+    config = app.state.alchemy
+    async with config.get_session() as db:
+        person = await setup.create_admin(
+            db, form, app.state.settings, app.state.clock.now(), via="command line"
+        )
+        await db.commit()
+        login = person.login
+    await config.get_engine().dispose()
+    return login
+
+
 def _verify(app: Litestar, failure: str) -> None:
     """Print one line per audit chain and closed ballot; fail naming whatever does not fit."""
     report = asyncio.run(_check_database(app))
@@ -112,8 +130,14 @@ class CouncilCLIPlugin(CLIPluginProtocol):
         def demo() -> None:
             pass
 
-        @demo.command(name="load", help="Load the demo council if the database has no council.")
+        @demo.command(
+            name="load",
+            help="Load the demo council if the database has no council and COUNCIL_DEMO is on.",
+        )
         def load(app: Litestar) -> None:  # Litestar's CLI injects the app by parameter name
+            if not app.state.settings.demo:
+                click.echo("COUNCIL_DEMO is off: demo not loaded.")
+                return
             loaded = asyncio.run(_load_demo_if_empty(app))
             click.echo("Demo council loaded." if loaded else "Database not empty: demo not loaded.")
             if app.state.settings.demo:
@@ -192,6 +216,28 @@ class CouncilCLIPlugin(CLIPluginProtocol):
         @cli.group(name="accounts", help="People's accounts.")
         def accounts() -> None:
             pass
+
+        @accounts.command(
+            name="create-admin",
+            help="Create an administrator of the platform (the first one of an empty database, "
+            "or another); asks for the name and the password.",
+        )
+        @click.argument("login")
+        @click.option("--name", prompt="Display name", help="The name shown to others.")
+        @click.password_option(prompt="Password", confirmation_prompt=True)
+        def create_admin(app: Litestar, login: str, name: str, password: str) -> None:
+            from council.accounts.setup import AdminForm
+            from council.errors import FormInvalid
+            from council.forms import parse_form
+
+            fields = {"login": login, "display_name": name}
+            fields |= {"password": password, "password_again": password}
+            try:
+                made = asyncio.run(_create_admin(app, parse_form(AdminForm, fields)))
+            except FormInvalid as exc:
+                raise click.ClickException("; ".join(exc.errors.values())) from exc
+            base = app.state.settings.base_url
+            click.echo(f"Administrator {made} created. Sign in at {base}/signin")
 
         @accounts.command(
             name="reset-second-factor",

@@ -22,7 +22,7 @@ from council.consultations.models import Matter
 from council.notices.models import Notice
 from council.workorders.models import Department, WorkOrder
 from council.workorders.workflow import OrderStatus
-from tests.consultation_flow import agreed_plan, consultation, meeting_code, signed_in
+from tests.consultation_flow import agreed_plan, consultation, meeting_code, schedule, signed_in
 from tests.conventions_support import create, open_for_comment
 from tests.images import jpeg_with_gps
 from tests.intake import submit as submit_issue
@@ -56,6 +56,8 @@ SEEDS = (
     "/me/two-factor",
 )
 PER_ROUTE = 3  # distinct addresses kept per route: enough for ids, bounded in time
+# Links beyond those are still followed to see that they answer (not read for more links).
+CHECKED_PER_ROUTE = 12
 # Values for parameters that no page links to with a value (state names, positions).
 DEFAULTS = {
     "step": "confirm",
@@ -76,6 +78,8 @@ NOT_PAGES = {
     "/c/{slug:str}/ballots/{ballot_id:uuid}/qr.svg",
     "/c/{slug:str}/conventions/{convention_id:uuid}/qr.svg",
     "/c/{slug:str}/calls/{call_id:uuid}/summary.csv",
+    "/c/{slug:str}/manage/import/template.csv",
+    "/c/{slug:str}/manage/import/template.xlsx",
 }
 # Routes that answer data for programs, not pages: the read-only JSON API and its OpenAPI
 # document, and the feeds and downloads, which name their format by suffix. They are walked
@@ -103,6 +107,9 @@ class Form:
     fields: tuple[tuple[str, str], ...]  # as rendered: (name, value)
     multipart: bool
     role: str
+    texts: tuple[str, ...] = ()  # the fields a person types into (text inputs, text areas)
+    hidden: tuple[str, ...] = ()  # the fields a person never edits
+    page: str = ""  # where the form was shown
 
     def data(self, **changes: str | bytes) -> list[tuple[str, str | bytes]]:
         kept = [(k, v) for k, v in self.fields if k not in changes and k != "_csrf_token"]
@@ -115,6 +122,8 @@ class Site:
     pages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
     pool: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Links a page showed that answered 4xx/5xx: "role: page → link (status)".
+    broken: list[str] = field(default_factory=list)
 
     def route_of(self, url: str, method: str = "GET") -> Route | None:
         path = urlsplit(url).path
@@ -188,6 +197,8 @@ class _Page(HTMLParser):
         super().__init__()
         self.links: list[str] = []
         self.forms: list[tuple[str, bool, list[tuple[str, str]]]] = []
+        self.texts: list[list[str]] = []  # per form, its free-text fields
+        self.hidden: list[list[str]] = []  # per form, its hidden fields
         self._form: tuple[str, bool, list[tuple[str, str]]] | None = None
         self._select: str | None = None
         self._textarea: str | None = None
@@ -202,12 +213,22 @@ class _Page(HTMLParser):
             if post:
                 action = a.get("hx-post") or a.get("action", "")
                 self._form = (action, "multipart" in a.get("enctype", ""), [])
+                self.texts.append([])
+                self.hidden.append([])
             elif a.get("action"):
                 self.links.append(a["action"])
         if self._form is None:
             if "hx-post" in a and tag != "form":
                 self.forms.append((a["hx-post"], False, []))
+                self.texts.append([])
+                self.hidden.append([])
             return
+        if (tag == "textarea" or (tag == "input" and a.get("type", "text") == "text")) and a.get(
+            "name"
+        ):
+            self.texts[-1].append(a["name"])
+        if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+            self.hidden[-1].append(a["name"])
         fields = self._form[2]
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text")
@@ -265,35 +286,51 @@ async def explore(
             queue = [*SEEDS, *staged]
             seen = set(queue)
             visits: dict[str, int] = defaultdict(int)  # per route, for this role
+            found_on: dict[str, str] = {}  # link → the page that showed it
             while queue:
                 url = queue.pop(0)
                 response = await client.get(url)
+                if response.status_code >= 400 and url in found_on:
+                    where = f"{found_on[url]} → {url} ({response.status_code})"
+                    site.broken.append(f"{role}: {where}")
                 if response.status_code != 200 or "text/html" not in response.headers.get(
                     "content-type", ""
                 ):
                     continue
                 page = _Page()
                 page.feed(response.text)
-                for action, multipart, fields in page.forms:
+                shapes = zip(page.forms, page.texts, page.hidden, strict=True)
+                for (action, multipart, fields), texts, hidden in shapes:
                     target = _local(url, action) if action else url
                     route = site.route_of(target, "POST") if target else None
                     if route is None or target is None:
                         continue
                     _remember(site, target, "POST")
-                    form = Form(target, tuple(fields), multipart, role)
+                    form = Form(
+                        target, tuple(fields), multipart, role, tuple(texts), tuple(hidden), url
+                    )
                     kept = site.forms[route.path]
                     if form not in kept and len(kept) < PER_ROUTE * len(roles):
                         kept.append(form)
                 for link in page.links:
                     target = _local(url, link)
                     route = site.route_of(target) if target else None
+                    if target is not None and route is None and target not in seen:
+                        site.broken.append(f"{role}: {url} → {target} (no such page)")
                     if target is None or route is None or target in seen:
                         continue
                     seen.add(target)
+                    found_on[target] = url
                     _remember(site, target, "GET")
-                    if route.path in NOT_PAGES or visits[route.path] >= PER_ROUTE:
+                    if route.path in NOT_PAGES:
                         continue
                     visits[route.path] += 1
+                    if visits[route.path] > PER_ROUTE:
+                        if visits[route.path] <= CHECKED_PER_ROUTE:
+                            status = (await client.get(target)).status_code
+                            if status >= 400:
+                                site.broken.append(f"{role}: {url} → {target} ({status})")
+                        continue
                     queue.append(target)
                     if len(site.pages[route.path]) < PER_ROUTE:
                         site.pages[route.path].append(target)
@@ -313,12 +350,13 @@ def _remember(site: Site, url: str, method: str) -> None:
 
 async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> list[str]:
     """Things in progress that the finished demo lacks, so that their forms are shown too: a
-    meeting in session with a round open, a plan waiting for evidence, ballots in draft and
-    open, conventions in draft and out for comment, an open call, a pending issue, a rating
-    round being scored, a duty swap waiting for an answer, a 随手拍 waiting for referral, a
-    summons with one department yet to arrive and one handled, and a verified work order
-    waiting to be closed. Returns the addresses of staged pages that the walk must visit
-    (older records of the same routes could otherwise fill its PER_ROUTE first)."""
+    meeting closed before its minutes are published, a meeting in session with a round open, a
+    plan waiting for evidence, ballots in draft and open, conventions in draft and out for
+    comment, an open call, a pending issue, a rating round being scored, a duty swap waiting
+    for an answer, a 随手拍 waiting for referral, a summons with one department yet to arrive
+    and one handled, and a verified work order waiting to be closed. Returns the addresses of
+    staged pages that the walk must visit (older records of the same routes could otherwise
+    fill its PER_ROUTE first)."""
     async with signed_in(app, "zhuchi") as facilitator:
         setup = await consultation(db, facilitator, invite=("居民代表", "商户代表"))
         await agreed_plan(facilitator, setup)
@@ -337,6 +375,12 @@ async def stage(app: Litestar, db: AsyncSession, now: dt.datetime) -> list[str]:
             facilitator, f"/c/zhonglou/meetings/{setup.next_meeting_id}/start"
         )
         assert response.status_code == 303, response.text
+        # A meeting held and closed whose minutes are not published yet.
+        # Dated before the others, so that the walk's sample of meetings stays the same.
+        held = await schedule(facilitator, "临时碰头会", "2026-10-10")
+        for step in ("start", "close"):
+            response = await post_form(facilitator, f"/c/zhonglou/meetings/{held}/{step}")
+            assert response.status_code == 303, response.text
         await draft(facilitator)
         response = await post_form(
             facilitator,

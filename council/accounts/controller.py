@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts import second_factor, service
+from council.accounts import second_factor, service, setup
 from council.accounts.models import Person
 from council.accounts.schemas import (
     ChangePasswordForm,
@@ -25,7 +25,7 @@ from council.i18n import _
 from council.web.auth import current_person, require_login, session_cookie_name
 from council.web.forms import Form
 from council.web.qr import qr_svg, svg_response
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 from council.web.security import client_ip
 
 
@@ -64,6 +64,32 @@ def _attempt(request: Request) -> service.Attempt:
 class AccountController(Controller):
     tags = ["accounts"]
 
+    @get("/setup", name="accounts.setup")
+    async def setup_form(self, request: Request, db_session: AsyncSession) -> Template:
+        """The first administrator of an empty instance; gone once one exists."""
+        if not await setup.needs_setup(db_session):
+            raise NotFound(_("找不到这个页面"))
+        state = request.app.state
+        now = state.clock.now()
+        if code := await setup.setup_code(db_session, state.settings, now, make=False):
+            # Printed again on the server, for whoever lost the line printed at start.
+            setup.announce(code, state.settings.base_url)
+        return page(request, "accounts/setup.html", {"values": {}, "errors": {}})
+
+    @post("/setup", name="accounts.setup_post")
+    async def setup(self, request: Request, db_session: AsyncSession, data: Form) -> Redirect:
+        state = request.app.state
+        if not await setup.needs_setup(db_session):
+            raise NotFound(_("找不到这个页面"))
+        try:
+            form = parse_form(setup.SetupForm, data)
+            person = await setup.claim(db_session, form, _attempt(request), state.settings)
+        except FormInvalid:
+            await db_session.commit()  # a wrong code counts, although it is refused
+            raise
+        token = await service.start_session(db_session, person, state.settings, state.clock.now())
+        return _with_session_cookie(redirect("/admin", "admin_created"), request, token)
+
     @get("/signin", name="accounts.signin")
     async def signin_form(self, request: Request, next: str = "") -> Template:
         return page(request, "accounts/signin.html", {"values": {"next": next}, "errors": {}})
@@ -78,12 +104,10 @@ class AccountController(Controller):
         try:
             form = parse_form(SignInForm, data)
             person = await service.authenticate(db_session, form, attempt, state.settings)
-        except (FormInvalid, Throttled) as exc:
+        except (FormInvalid, Throttled):
             # Failed attempts must count even though the request fails: keep the counters.
             await db_session.commit()
-            if isinstance(exc, Throttled):
-                raise
-            return form_page(request, "accounts/signin.html", exc)
+            raise
         old = request.cookies.get(session_cookie_name(state.settings))
         if old:
             await service.end_session(db_session, old)
@@ -121,11 +145,9 @@ class AccountController(Controller):
             await second_factor.check_sign_in_code(
                 db_session, person, form.code, state.settings.signin_failures_per_account_hour, now
             )
-        except (FormInvalid, Throttled) as exc:
+        except (FormInvalid, Throttled):
             await db_session.commit()  # failed codes count, as failed passwords do
-            if isinstance(exc, Throttled):
-                raise
-            return form_page(request, "accounts/code.html", exc)
+            raise
         await service.end_session(db_session, token)
         fresh = await service.start_session(db_session, person, state.settings, now)
         return _with_session_cookie(redirect(_safe_next(form.next), "signed_in"), request, fresh)
@@ -149,9 +171,9 @@ class AccountController(Controller):
         try:
             form = parse_form(SignUpForm, data)
             person = await service.sign_up(db_session, form, _attempt(request), state.settings)
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a taken login was answered: the probe counts
-            return form_page(request, "accounts/signup.html", exc)
+            raise
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
         return _with_session_cookie(redirect("/me", "signed_up"), request, token)
 
@@ -181,15 +203,8 @@ class AccountController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
     ) -> Template | Redirect:
         person = await current_person(db_session, actor)
-        try:
-            form = parse_form(CodeForm, data)
-            await second_factor.confirm(
-                db_session, person, form.code, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(
-                request, "accounts/second_factor.html", exc, _second_factor_context(person)
-            )
+        form = parse_form(CodeForm, data)
+        await second_factor.confirm(db_session, person, form.code, request.app.state.clock.now())
         return redirect("/me/two-factor", "second_factor_on")
 
     @post("/me/two-factor/disable", name="accounts.second_factor_disable", guards=[require_login])
@@ -203,11 +218,9 @@ class AccountController(Controller):
             await second_factor.disable(
                 db_session, person, form.password, form.code, state.settings, state.clock.now()
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong password counts, as on /me/password
-            return form_page(
-                request, "accounts/second_factor.html", exc, _second_factor_context(person)
-            )
+            raise
         return redirect("/me/two-factor", "second_factor_off")
 
     @get("/me/password", name="accounts.password", guards=[require_login])
@@ -225,9 +238,9 @@ class AccountController(Controller):
             await service.change_password(
                 db_session, person, form, state.settings, state.clock.now()
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong current password counts
-            return form_page(request, "accounts/password.html", exc)
+            raise
         # Every other browser is signed out; this one gets a fresh session.
         await service.end_all_sessions(db_session, person.id)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())

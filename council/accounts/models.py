@@ -62,3 +62,13 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(sa.String(200))
     window_start: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
     count: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class SetupClaim(Base):
+    """While no administrator exists: the nonce from which the one-time setup code is derived
+    with the secret key (every worker prints the same code). Gone once the instance is claimed."""
+
+    __tablename__ = "setup_claim"
+
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))

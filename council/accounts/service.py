@@ -49,6 +49,39 @@ class Attempt:
         return throttle.address_key(self.ip)
 
 
+def new_password_errors(password: str, again: str, login: str) -> dict[str, str]:
+    """Field → why a new password is refused (typed twice alike, long and uncommon enough)."""
+    errors: dict[str, str] = {}
+    if password != again:
+        errors["password_again"] = _("两次输入的密码不一致")
+    if reason := problem(password, login):
+        errors["password"] = reason
+    return errors
+
+
+async def create_person(
+    db: AsyncSession,
+    login: str,
+    display_name: str,
+    password: str,
+    settings: Settings,
+    *,
+    phone: str = "",
+    is_admin: bool = False,
+) -> Person:
+    """A new account (the caller checked the login is free and audits how it was made)."""
+    person = Person(
+        login=normalise_login(login),
+        display_name=display_name,
+        phone=phone,
+        password_hash=hash_password(password, settings.password_hashing),
+        is_admin=is_admin,
+    )
+    db.add(person)
+    await db.flush()
+    return person
+
+
 async def sign_up(
     db: AsyncSession, form: SignUpForm, attempt: Attempt, settings: Settings
 ) -> Person:
@@ -57,12 +90,7 @@ async def sign_up(
     nothing (the login is looked up only once the passwords are right)."""
     login = normalise_login(form.login)
     values = {"login": form.login, "display_name": form.display_name}
-    errors: dict[str, str] = {}
-    if form.password != form.password_again:
-        errors["password_again"] = _("两次输入的密码不一致")
-    if reason := problem(form.password, login):
-        errors["password"] = reason
-    if errors:
+    if errors := new_password_errors(form.password, form.password_again, login):
         raise FormInvalid(errors, values)
     key = f"signup-ip:{attempt.address}"
     await throttle.within_hourly(
@@ -76,14 +104,9 @@ async def sign_up(
     taken = await db.scalar(sa.select(Person.id).where(Person.login == login))
     if taken:
         raise FormInvalid({"login": _("这个账号已被使用")}, values)
-    person = Person(
-        login=login,
-        display_name=form.display_name,
-        phone=form.phone,
-        password_hash=hash_password(form.password, settings.password_hashing),
+    person = await create_person(
+        db, login, form.display_name, form.password, settings, phone=form.phone
     )
-    db.add(person)
-    await db.flush()
     await audit.record(
         db,
         council_id=None,

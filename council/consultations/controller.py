@@ -31,7 +31,6 @@ from council.consultations.workflow import ItemStatus, MatterStatus, Outcome, la
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid
 from council.files.service import uploads_in
 from council.forms import parse_form
 from council.i18n import _
@@ -40,7 +39,7 @@ from council.voting import service as voting
 from council.voting.controller import labels as vote_labels
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 from council.workflows import service as workflows
 
 UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -111,12 +110,8 @@ class MatterController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(MatterForm, data)
-            matter = await service.create_matter(db_session, actor, council, form, now_of(request))
-        except FormInvalid as exc:
-            context = await self._list(db_session, council)
-            return form_page(request, "consultations/matters.html", exc, context)
+        form = parse_form(MatterForm, data)
+        matter = await service.create_matter(db_session, actor, council, form, now_of(request))
         return redirect(f"/c/{slug}/matters/{matter.id}", "matter_created")
 
     @get("/matters/{matter_id:uuid}", name="matters.detail")
@@ -127,7 +122,12 @@ class MatterController(Controller):
         context = await matter_context(request, db_session, actor, council, matter_id)
         return page(request, "consultations/matter.html", context)
 
-    @post("/matters/{matter_id:uuid}/status", name="matters.status", guards=[require_login])
+    @post(
+        "/matters/{matter_id:uuid}/status",
+        name="matters.status",
+        guards=[require_login],
+        form="status",
+    )
     async def status(
         self,
         request: Request,
@@ -138,18 +138,16 @@ class MatterController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(MatterStatusForm, data)
-            await service.change_status(
-                db_session, actor, council, matter_id, form, now_of(request)
-            )
-        except FormInvalid as exc:
-            context = await matter_context(request, db_session, actor, council, matter_id)
-            context["form"] = "status"
-            return form_page(request, "consultations/matter.html", exc, context)
+        form = parse_form(MatterStatusForm, data)
+        await service.change_status(db_session, actor, council, matter_id, form, now_of(request))
         return redirect(f"/c/{slug}/matters/{matter_id}", "matter_status_changed")
 
-    @post("/matters/{matter_id:uuid}/issues", name="matters.link_issue", guards=[require_login])
+    @post(
+        "/matters/{matter_id:uuid}/issues",
+        name="matters.link_issue",
+        guards=[require_login],
+        form="link",
+    )
     async def link_issue(
         self,
         request: Request,
@@ -161,19 +159,16 @@ class MatterController(Controller):
     ) -> Template | Redirect:
         """立项 · 来源: the issue or 提议 this matter came from, linked both ways."""
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(LinkIssueForm, data)
-            matter = await service.get_matter(db_session, council, matter_id)
-            await links.link_issue(
-                db_session, actor, council, matter, form.issue_number, now_of(request)
-            )
-        except FormInvalid as exc:
-            context = await matter_context(request, db_session, actor, council, matter_id)
-            context["form"] = "link"
-            return form_page(request, "consultations/matter.html", exc, context)
+        form = parse_form(LinkIssueForm, data)
+        matter = await service.get_matter(db_session, council, matter_id)
+        await links.link_issue(
+            db_session, actor, council, matter, form.issue_number, now_of(request)
+        )
         return redirect(f"/c/{slug}/matters/{matter_id}", "issue_linked")
 
-    @post("/matters/{matter_id:uuid}/rounds", name="rounds.open", guards=[require_login])
+    @post(
+        "/matters/{matter_id:uuid}/rounds", name="rounds.open", guards=[require_login], form="round"
+    )
     async def open_round(
         self,
         request: Request,
@@ -184,15 +179,10 @@ class MatterController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(RoundForm, data)
-            round_ = await service.open_round(
-                db_session, actor, council, matter_id, form.meeting_id, now_of(request)
-            )
-        except FormInvalid as exc:
-            context = await matter_context(request, db_session, actor, council, matter_id)
-            context["form"] = "round"
-            return form_page(request, "consultations/matter.html", exc, context)
+        form = parse_form(RoundForm, data)
+        round_ = await service.open_round(
+            db_session, actor, council, matter_id, form.meeting_id, now_of(request)
+        )
         return redirect(f"/c/{slug}/rounds/{round_.id}", "round_opened")
 
     # --- rounds -------------------------------------------------------------------------------
@@ -227,27 +217,9 @@ class MatterController(Controller):
         context = await self._round_context(db_session, actor, council, round_id)
         return page(request, "consultations/round.html", context)
 
-    async def _round_post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        round_id: UUID,
-        form_name: str,
-        action: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_MATTERS)
-        try:
-            target = await action(council)
-        except FormInvalid as exc:
-            context = await self._round_context(db, actor, council, round_id)
-            context["form"] = form_name
-            return form_page(request, "consultations/round.html", exc, context)
-        return redirect(target or f"/c/{slug}/rounds/{round_id}", notice)
-
-    @post("/rounds/{round_id:uuid}/entries", name="rounds.entry", guards=[require_login])
+    @post(
+        "/rounds/{round_id:uuid}/entries", name="rounds.entry", guards=[require_login], form="entry"
+    )
     async def add_entry(
         self,
         request: Request,
@@ -256,26 +228,25 @@ class MatterController(Controller):
         slug: str,
         round_id: UUID,
         data: UploadForm,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(EntryForm, data)
-            await service.add_entry(
-                db_session,
-                actor,
-                council,
-                round_id,
-                form,
-                now_of(request),
-                uploads=uploads_in(data.get("photos")),
-                storage=request.app.state.storage,
-                uploads_per_hour=request.app.state.settings.uploads_per_person_hour,
-            )
-
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "entry", act, "entry_recorded"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        form = parse_form(EntryForm, data)
+        await service.add_entry(
+            db_session,
+            actor,
+            council,
+            round_id,
+            form,
+            now_of(request),
+            uploads=uploads_in(data.get("photos")),
+            storage=request.app.state.storage,
+            uploads_per_hour=request.app.state.settings.uploads_per_person_hour,
         )
+        return redirect(f"/c/{slug}/rounds/{round_id}", "entry_recorded")
 
-    @post("/rounds/{round_id:uuid}/close", name="rounds.close", guards=[require_login])
+    @post(
+        "/rounds/{round_id:uuid}/close", name="rounds.close", guards=[require_login], form="close"
+    )
     async def close(
         self,
         request: Request,
@@ -284,19 +255,15 @@ class MatterController(Controller):
         slug: str,
         round_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(CloseRoundForm, data)
-            round_ = await service.close_round(
-                db_session, actor, council, round_id, form, now_of(request)
-            )
-            return f"/c/{slug}/matters/{round_.matter_id}"
-
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "close", act, "round_closed"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        form = parse_form(CloseRoundForm, data)
+        round_ = await service.close_round(
+            db_session, actor, council, round_id, form, now_of(request)
         )
+        return redirect(f"/c/{slug}/matters/{round_.matter_id}", "round_closed")
 
-    @post("/rounds/{round_id:uuid}/plan", name="rounds.plan", guards=[require_login])
+    @post("/rounds/{round_id:uuid}/plan", name="rounds.plan", guards=[require_login], form="plan")
     async def create_plan(
         self,
         request: Request,
@@ -305,17 +272,13 @@ class MatterController(Controller):
         slug: str,
         round_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(PlanForm, data)
-            plan = await service_plans.create_plan(
-                db_session, actor, council, round_id, form, now_of(request)
-            )
-            return f"/c/{slug}/plans/{plan.id}"
-
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "plan", act, "plan_created"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        form = parse_form(PlanForm, data)
+        plan = await service_plans.create_plan(
+            db_session, actor, council, round_id, form, now_of(request)
         )
+        return redirect(f"/c/{slug}/plans/{plan.id}", "plan_created")
 
 
 KIND_LABELS = {EntryKind.STATEMENT: "发言", EntryKind.POSITION: "立场", EntryKind.OPTION: "方案"}
@@ -362,14 +325,10 @@ class PlanController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(InspectionForm, data)
-            await service_plans.record_inspection(
-                db_session, actor, council, plan_id, form, now_of(request)
-            )
-        except FormInvalid as exc:
-            context = await self._plan_context(request, db_session, actor, council, plan_id)
-            return form_page(request, "consultations/plan.html", exc, context)
+        form = parse_form(InspectionForm, data)
+        await service_plans.record_inspection(
+            db_session, actor, council, plan_id, form, now_of(request)
+        )
         return redirect(f"/c/{slug}/plans/{plan_id}", "inspection_recorded")
 
     async def _item_context(
@@ -394,27 +353,12 @@ class PlanController(Controller):
         context = await self._item_context(request, db_session, actor, council, item_id)
         return page(request, "consultations/item.html", context)
 
-    async def _item_post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        item_id: UUID,
-        form_name: str,
-        action: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_MATTERS)
-        try:
-            await action(council)
-        except FormInvalid as exc:
-            context = await self._item_context(request, db, actor, council, item_id)
-            context["form"] = form_name
-            return form_page(request, "consultations/item.html", exc, context)
-        return redirect(f"/c/{slug}/items/{item_id}", notice)
-
-    @post("/items/{item_id:uuid}/evidence", name="items.evidence", guards=[require_login])
+    @post(
+        "/items/{item_id:uuid}/evidence",
+        name="items.evidence",
+        guards=[require_login],
+        form="evidence",
+    )
     async def evidence(
         self,
         request: Request,
@@ -423,27 +367,26 @@ class PlanController(Controller):
         slug: str,
         item_id: UUID,
         data: UploadForm,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(EvidenceForm, data)
-            settings = request.app.state.settings
-            await service_plans.submit_evidence(
-                db_session,
-                actor,
-                council,
-                item_id,
-                form,
-                now_of(request),
-                uploads=uploads_in(data.get("photos")),
-                storage=request.app.state.storage,
-                uploads_per_hour=settings.uploads_per_person_hour,
-            )
-
-        return await self._item_post(
-            request, db_session, actor, slug, item_id, "evidence", act, "evidence_submitted"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        form = parse_form(EvidenceForm, data)
+        settings = request.app.state.settings
+        await service_plans.submit_evidence(
+            db_session,
+            actor,
+            council,
+            item_id,
+            form,
+            now_of(request),
+            uploads=uploads_in(data.get("photos")),
+            storage=request.app.state.storage,
+            uploads_per_hour=settings.uploads_per_person_hour,
         )
+        return redirect(f"/c/{slug}/items/{item_id}", "evidence_submitted")
 
-    @post("/items/{item_id:uuid}/verify", name="items.verify", guards=[require_login])
+    @post(
+        "/items/{item_id:uuid}/verify", name="items.verify", guards=[require_login], form="verify"
+    )
     async def verify(
         self,
         request: Request,
@@ -452,13 +395,8 @@ class PlanController(Controller):
         slug: str,
         item_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(VerifyForm, data)
-            await service_plans.verify_item(
-                db_session, actor, council, item_id, form, now_of(request)
-            )
-
-        return await self._item_post(
-            request, db_session, actor, slug, item_id, "verify", act, "item_verified"
-        )
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+        form = parse_form(VerifyForm, data)
+        await service_plans.verify_item(db_session, actor, council, item_id, form, now_of(request))
+        return redirect(f"/c/{slug}/items/{item_id}", "item_verified")

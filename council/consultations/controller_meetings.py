@@ -26,7 +26,7 @@ from council.consultations.schemas import (
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid, NotFound, Throttled, TransitionRefused
+from council.errors import FormInvalid, NotFound
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
@@ -36,7 +36,7 @@ from council.voting.service import Receipt
 from council.voting.workflow import Status as BallotStatus
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, more_link, page, redirect, wants_fragment
+from council.web.render import more_link, page, redirect, wants_fragment
 
 CONSOLE_FRAGMENT = "consultations/_console_live.html"
 PHONE_FRAGMENT = "consultations/_phone_live.html"
@@ -138,6 +138,7 @@ class MeetingController(Controller):
             "council": council,
             "meetings": meetings,
             "more": more_link({}, more),
+            "published": await service.with_public_minutes(db, council.id),
             "absentees": await service.absentees(db, council, now)
             if can(actor, Action.VIEW_MEETINGS, council.id)
             else [],
@@ -166,14 +167,8 @@ class MeetingController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(MeetingForm, data)
-            meeting = await service.create_meeting(
-                db_session, actor, council, form, now_of(request)
-            )
-        except FormInvalid as exc:
-            context = await self._list(db_session, actor, council, now_of(request))
-            return form_page(request, "consultations/meetings.html", exc, context)
+        form = parse_form(MeetingForm, data)
+        meeting = await service.create_meeting(db_session, actor, council, form, now_of(request))
         return redirect(f"/c/{slug}/meetings/{meeting.id}", "meeting_scheduled")
 
     # --- the meeting record ---------------------------------------------------------------
@@ -191,6 +186,7 @@ class MeetingController(Controller):
             "recorder": await db.get(Person, meeting.recorder_id) if meeting.recorder_id else None,
             "state": state,
             "minutes": await service.minutes_of(db, meeting),
+            "published": await service.with_public_minutes(db, council.id),
             "meeting_votes": await meeting_votes.results_for_meeting(db, meeting),
             **vote_labels(),
             "constituency_options": [("", _("按账号邀请"))]
@@ -211,27 +207,27 @@ class MeetingController(Controller):
         context = await self._meeting_context(db_session, actor, council, meeting_id)
         return page(request, "consultations/meeting.html", context)
 
-    async def _meeting_post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        meeting_id: UUID,
-        form_name: str,
-        action: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_MEETINGS)
-        try:
-            await action(council)
-        except FormInvalid as exc:
-            context = await self._meeting_context(db, actor, council, meeting_id)
-            context["form"] = form_name
-            return form_page(request, "consultations/meeting.html", exc, context)
-        return redirect(f"/c/{slug}/meetings/{meeting_id}", notice)
+    @get("/{meeting_id:uuid}/signin-sheet", name="meetings.signin_sheet", guards=[require_login])
+    async def signin_sheet(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, meeting_id: UUID
+    ) -> Template:
+        """签到表 to print: every invitee with a box to sign, and blank lines for walk-ins."""
+        council = await councils.require(db_session, actor, slug, Action.MANAGE_CONSULTATIONS)
+        meeting = await service.get_meeting(db_session, council, meeting_id)
+        context = {
+            "council": council,
+            "meeting": meeting,
+            "invitees": await service.invitees(db_session, meeting),
+            "blank_lines": range(6),
+        }
+        return page(request, "consultations/signin_sheet.html", context)
 
-    @post("/{meeting_id:uuid}/invitations", name="meetings.invite", guards=[require_login])
+    @post(
+        "/{meeting_id:uuid}/invitations",
+        name="meetings.invite",
+        guards=[require_login],
+        form="invite",
+    )
     async def invite(
         self,
         request: Request,
@@ -240,16 +236,15 @@ class MeetingController(Controller):
         slug: str,
         meeting_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(InviteForm, data)
-            await service.invite(db_session, actor, council, meeting_id, form, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MEETINGS)
+        form = parse_form(InviteForm, data)
+        await service.invite(db_session, actor, council, meeting_id, form, now_of(request))
+        return redirect(f"/c/{slug}/meetings/{meeting_id}", "invited")
 
-        return await self._meeting_post(
-            request, db_session, actor, slug, meeting_id, "invite", act, "invited"
-        )
-
-    @post("/{meeting_id:uuid}/agenda", name="meetings.agenda", guards=[require_login])
+    @post(
+        "/{meeting_id:uuid}/agenda", name="meetings.agenda", guards=[require_login], form="agenda"
+    )
     async def add_agenda(
         self,
         request: Request,
@@ -258,21 +253,17 @@ class MeetingController(Controller):
         slug: str,
         meeting_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(AgendaForm, data)
-            await service.add_agenda_item(
-                db_session, actor, council, meeting_id, form, now_of(request)
-            )
-
-        return await self._meeting_post(
-            request, db_session, actor, slug, meeting_id, "agenda", act, "agenda_added"
-        )
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MEETINGS)
+        form = parse_form(AgendaForm, data)
+        await service.add_agenda_item(db_session, actor, council, meeting_id, form, now_of(request))
+        return redirect(f"/c/{slug}/meetings/{meeting_id}", "agenda_added")
 
     @post(
         "/{meeting_id:uuid}/agenda/{item_id:uuid}/minutes",
         name="meetings.draft_minutes",
         guards=[require_login],
+        form="minutes-{item_id.hex}",
     )
     async def draft_minutes(
         self,
@@ -283,26 +274,17 @@ class MeetingController(Controller):
         meeting_id: UUID,
         item_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(MinutesForm, data)
-            await service.draft_minutes(db_session, actor, council, item_id, form, now_of(request))
-
-        return await self._meeting_post(
-            request,
-            db_session,
-            actor,
-            slug,
-            meeting_id,
-            f"minutes-{item_id.hex}",
-            act,
-            "minutes_saved",
-        )
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MEETINGS)
+        form = parse_form(MinutesForm, data)
+        await service.draft_minutes(db_session, actor, council, item_id, form, now_of(request))
+        return redirect(f"/c/{slug}/meetings/{meeting_id}", "minutes_saved")
 
     @post(
         "/{meeting_id:uuid}/minutes/{minutes_id:uuid}/{step:str}",
         name="meetings.minutes_step",
         guards=[require_login],
+        form="{step}-{minutes_id.hex}",
     )
     async def minutes_step(
         self,
@@ -314,36 +296,25 @@ class MeetingController(Controller):
         minutes_id: UUID,
         step: str,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = now_of(request)
-
-        async def act(council: Council) -> None:
-            if step == "edit":
-                form = parse_form(MinutesForm, data)
-                await service.edit_minutes(db_session, actor, council, minutes_id, form, now)
-            elif step == "confirm":
-                await service.confirm_minutes(db_session, actor, council, minutes_id, now)
-            elif step == "finalize":
-                await service.finalize_minutes(db_session, actor, council, minutes_id, now)
-            elif step == "publish":
-                form = parse_form(PublishForm, data)
-                await service.publish_minutes(db_session, actor, council, minutes_id, form, now)
-            elif step == "correct":
-                form = parse_form(MinutesForm, data)
-                await service.correct_minutes(db_session, actor, council, minutes_id, form, now)
-            else:
-                raise NotFound(_("找不到这个页面"))
-
-        return await self._meeting_post(
-            request,
-            db_session,
-            actor,
-            slug,
-            meeting_id,
-            f"{step}-{minutes_id.hex}",
-            act,
-            f"minutes_{step}",
-        )
+        council = await councils.require(db_session, actor, slug, Action.VIEW_MEETINGS)
+        if step == "edit":
+            form = parse_form(MinutesForm, data)
+            await service.edit_minutes(db_session, actor, council, minutes_id, form, now)
+        elif step == "confirm":
+            await service.confirm_minutes(db_session, actor, council, minutes_id, now)
+        elif step == "finalize":
+            await service.finalize_minutes(db_session, actor, council, minutes_id, now)
+        elif step == "publish":
+            form = parse_form(PublishForm, data)
+            await service.publish_minutes(db_session, actor, council, minutes_id, form, now)
+        elif step == "correct":
+            form = parse_form(MinutesForm, data)
+            await service.correct_minutes(db_session, actor, council, minutes_id, form, now)
+        else:
+            raise NotFound(_("找不到这个页面"))
+        return redirect(f"/c/{slug}/meetings/{meeting_id}", f"minutes_{step}")
 
     @get("/{meeting_id:uuid}/minutes", name="meetings.public_minutes")
     async def public_minutes(
@@ -519,7 +490,13 @@ class MeetingController(Controller):
     ) -> Template:
         return await self._phone(request, db_session, actor, slug, meeting_id)
 
-    @post("/{meeting_id:uuid}/signin", name="meetings.sign_in", guards=[require_login])
+    @post(
+        "/{meeting_id:uuid}/signin",
+        name="meetings.sign_in",
+        guards=[require_login],
+        page="meetings.phone",
+        form="code",
+    )
     async def sign_in(
         self,
         request: Request,
@@ -543,24 +520,9 @@ class MeetingController(Controller):
                 per_person=settings.meeting_code_failures_per_person_hour,
                 per_meeting=settings.meeting_code_failures_per_meeting_hour,
             )
-        except FormInvalid as exc:
+        except FormInvalid:
             await db_session.commit()  # a wrong code counts, although it is refused
-            return await self._phone(
-                request, db_session, actor, slug, meeting_id, errors=exc.errors, status_code=422
-            )
-        except (TransitionRefused, Throttled) as exc:
-            # Refused in place: the phone view says why, beside the code box.
-            refusal = await self._phone(
-                request,
-                db_session,
-                actor,
-                slug,
-                meeting_id,
-                errors={"code": exc.message},
-                status_code=exc.status_code,
-            )
-            refusal.headers.update(exc.headers)
-            return refusal
+            raise
         if wants_fragment(request):
             await db_session.flush()
             return await self._phone(request, db_session, actor, slug, meeting_id)

@@ -927,6 +927,16 @@ class PublicMinutes:
     items: list[tuple[AgendaItem, Minutes]]
 
 
+async def with_public_minutes(db: AsyncSession, council_id: UUID) -> set[UUID]:
+    """Meetings whose minutes have a published version: only they link to 公开纪要."""
+    rows = await db.scalars(
+        sa.select(Minutes.meeting_id)
+        .where(Minutes.council_id == council_id, Minutes.status == MinutesStatus.PUBLISHED)
+        .distinct()
+    )
+    return set(rows)
+
+
 async def public_minutes(db: AsyncSession, council: Council, meeting_id: UUID) -> PublicMinutes:
     """The published version only: counts, not names (rule 28); 404 until something is out."""
     meeting = await get_meeting(db, council, meeting_id)

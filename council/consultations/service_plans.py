@@ -246,6 +246,7 @@ async def create_plan(
         agreed_text=form.agreed_text,
         owners=len(numbers),
         has_deadline=deadline is not None,
+        deadline_passed=deadline is not None and deadline < local_date(now, council.timezone),
         supervision_group=form.supervision_group,
         inspection_frequency=form.inspection_frequency,
         acceptance_method=form.acceptance_method,
@@ -423,6 +424,11 @@ async def record_inspection(
     day = parse_date(form.date)
     if day is None:
         raise FormInvalid({"date": _("请填写有效的日期")}, {"note": form.note})
+    if day > local_date(now, council.timezone):
+        # A record of what was seen: a day still to come has not been inspected.
+        raise FormInvalid(
+            {"date": _("巡查日期不能晚于今天")}, {"note": form.note, "date": form.date}
+        )
     item_id = None
     if form.shop_number:
         item_id = await db.scalar(

@@ -227,6 +227,7 @@ class PlanFacts:
     owners: int
     has_deadline: bool
     supervision_group: str = ""
+    deadline_passed: bool = False  # before the council's today: nobody can still meet it
     inspection_frequency: str = ""
     acceptance_method: str = ""
 
@@ -241,6 +242,8 @@ def plan_problems(f: PlanFacts) -> dict[str, str]:
         problems["shops"] = _("请列出负责整改的店铺")
     if not f.has_deadline:
         problems["deadline"] = _("请填写完成期限")
+    elif f.deadline_passed:
+        problems["deadline"] = _("完成期限不能早于今天")
     if f.merchants_pay:
         if not f.supervision_group.strip():
             problems["supervision_group"] = _("请写明监督小组（网格员、物业、居民代表）")

@@ -20,14 +20,14 @@ from council.conventions.workflow import VersionStatus
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid, NotFound
+from council.errors import NotFound
 from council.forms import parse_form
 from council.i18n import N_, _
 from council.voting.schemas import THRESHOLD_LABELS
 from council.voting.workflow import STATUS_LABELS as BALLOT_STATUS_LABELS
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 
 CHANGE_LABELS = {
     Change.ADDED: N_("新增条款"),
@@ -262,6 +262,7 @@ class ConventionController(Controller):
         "/{convention_id:uuid}/v/{number:int}/comments",
         name="conventions.comment",
         guards=[require_login],
+        form="comment",
     )
     async def comment(
         self,
@@ -275,19 +276,8 @@ class ConventionController(Controller):
     ) -> Template | Redirect:
         council = await _council(db_session, actor, slug)
         now = request.app.state.clock.now()
-        try:
-            form = parse_form(schemas.CommentForm, data)
-            row = await drafting.comment(
-                db_session, actor, council, convention_id, number, form, now
-            )
-        except FormInvalid as exc:
-            convention, version = await service.get_version(
-                db_session, actor, council, convention_id, number
-            )
-            context = await version_context(db_session, actor, council, convention, version, now)
-            exc.values = exc.values or form_values(data)
-            context["comment_article"] = str(data.get("article", ""))
-            return form_page(request, "conventions/version.html", exc, context)
+        form = parse_form(schemas.CommentForm, data)
+        row = await drafting.comment(db_session, actor, council, convention_id, number, form, now)
         return redirect(
             f"/c/{slug}/conventions/{convention_id}/v/{number}?notice=commented"
             f"#comment-{row.id.hex}"

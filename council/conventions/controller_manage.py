@@ -13,17 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.conventions import adoption, drafting, schemas, service, workflow
 from council.conventions.controller import (
     editor_context,
-    form_values,
     rows_of,
-    version_context,
 )
 from council.councils import service as councils
 from council.councils.permissions import Action, Actor
-from council.errors import FormInvalid
 from council.forms import parse_form
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 
 
 class ConventionManageController(Controller):
@@ -42,15 +39,10 @@ class ConventionManageController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.MANAGE_CONVENTIONS)
-        try:
-            form, rows = schemas.parse_editor(data)
-            convention, version = await drafting.create(
-                db_session, actor, council, form, rows, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(
-                request, "conventions/edit.html", exc, editor_context(council, exc.values)
-            )
+        form, rows = schemas.parse_editor(data)
+        convention, version = await drafting.create(
+            db_session, actor, council, form, rows, request.app.state.clock.now()
+        )
         return redirect(service.link(council, convention, version.number), "convention_created")
 
     @get(
@@ -97,21 +89,17 @@ class ConventionManageController(Controller):
             db_session, actor, council, convention_id, number
         )
         workflow.refuse_edit(version.status)
-        try:
-            form, rows = schemas.parse_editor(data)
-            await drafting.save_draft(
-                db_session,
-                actor,
-                council,
-                convention_id,
-                number,
-                form,
-                rows,
-                request.app.state.clock.now(),
-            )
-        except FormInvalid as exc:
-            context = editor_context(council, exc.values, version)
-            return form_page(request, "conventions/edit.html", exc, context)
+        form, rows = schemas.parse_editor(data)
+        await drafting.save_draft(
+            db_session,
+            actor,
+            council,
+            convention_id,
+            number,
+            form,
+            rows,
+            request.app.state.clock.now(),
+        )
         return redirect(service.link(council, convention, number), "convention_saved")
 
     @post("/{convention_id:uuid}/revise", name="conventions.revise", guards=[require_login])
@@ -151,19 +139,11 @@ class ConventionManageController(Controller):
         schema: Any = None,
         data: Form | None = None,
     ) -> Template | Redirect:
-        """One facilitator step on a version; a form error shows the version page again."""
+        """One facilitator step on a version (refused, web/answer.py shows the page again)."""
         council = await councils.require(db, actor, slug, Action.MANAGE_CONVENTIONS)
         now = request.app.state.clock.now()
-        try:
-            args = [parse_form(schema, data or {})] if schema is not None else []
-            await step(db, actor, council, convention_id, number, *args, now)
-        except FormInvalid as exc:
-            convention, version = await service.get_version(
-                db, actor, council, convention_id, number
-            )
-            context = await version_context(db, actor, council, convention, version, now)
-            exc.values = exc.values or form_values(data or {})
-            return form_page(request, "conventions/version.html", exc, context)
+        args = [parse_form(schema, data or {})] if schema is not None else []
+        await step(db, actor, council, convention_id, number, *args, now)
         return redirect(f"/c/{slug}/conventions/{convention_id}/v/{number}", notice)
 
     @post(

@@ -13,12 +13,11 @@ from council.councils import service
 from council.councils.models import ConstituencyKind, Role
 from council.councils.permissions import Action, Actor
 from council.councils.schemas import ClaimForm
-from council.errors import FormInvalid
 from council.forms import parse_form
 from council.programmes import service_ratings as ratings
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
-from council.web.render import form_page, more_link, page, redirect
+from council.web.render import more_link, page, redirect
 
 
 async def roster_context(db: AsyncSession, actor: Actor, slug: str) -> dict[str, Any]:
@@ -97,11 +96,6 @@ class CouncilController(Controller):
     ) -> Template | Redirect:
         council = await service.require(db_session, actor, slug, Action.CLAIM_MEMBERSHIP)
         person = await current_person(db_session, actor)
-        try:
-            form = parse_form(ClaimForm, data)
-            await service.claim(
-                db_session, actor, person, council, form, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(request, "councils/join.html", exc, {"council": council})
+        form = parse_form(ClaimForm, data)
+        await service.claim(db_session, actor, person, council, form, request.app.state.clock.now())
         return redirect("/me", "claim_sent")

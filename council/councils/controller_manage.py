@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from council.councils import constituencies as shape
 from council.councils import service
 from council.councils.models import Council, Role
 from council.councils.permissions import Action, Actor, appointing_action, can
@@ -20,11 +21,11 @@ from council.councils.schemas import (
     SettingsForm,
     ShopForm,
 )
-from council.errors import FormInvalid
 from council.forms import parse_form
+from council.i18n import _
 from council.web.auth import require_admin, require_login
 from council.web.forms import Form
-from council.web.render import form_page, more_link, page, redirect
+from council.web.render import more_link, page, redirect
 
 MEMBER_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR, Role.RESIDENT, Role.MERCHANT)
 
@@ -36,9 +37,15 @@ async def manage_context(db: AsyncSession, actor: Actor, council: Council) -> di
     def grants(role: Role) -> bool:
         return can(actor, appointing_action(role), council.id)
 
+    changes = await shape.history(db, council.id)
     return {
         "council": council,
         "constituency_options": [(c.id.hex, c.name) for c in constituencies],
+        "constituency_rows": [
+            (c, await shape.seated(db, c.id), changes.get(c.id, [])) for c in constituencies
+        ],
+        "kind_options": [(k.value, _(label)) for k, label in shape.KIND_LABELS.items()],
+        "can_shape": can(actor, Action.MANAGE_MEMBERS, council.id),
         # Only the roles this person may give: a facilitator is not offered "supervisor".
         "role_options": [(r.value, service.role_label(r)) for r in MEMBER_ROLES if grants(r)],
         "members": members,
@@ -65,36 +72,44 @@ class ManageController(Controller):
         council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
         return page(request, "manage/index.html", await manage_context(db_session, actor, council))
 
-    async def _submit(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        form_name: str,
-        action: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        """Run one management form; on bad input show the page again with that form's errors."""
-        council = await service.require(db, actor, slug, Action.VIEW_MANAGEMENT)
-        try:
-            await action(council)
-        except FormInvalid as exc:
-            context = await manage_context(db, actor, council)
-            context["form"] = form_name
-            return form_page(request, "manage/index.html", exc, context)
-        return redirect(f"/c/{slug}/manage", notice)
-
-    @post("/members", name="manage.add_member")
+    @post("/members", name="manage.add_member", form="member")
     async def add_member(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        await service.add_member(db_session, actor, council, parse_form(MemberForm, data), now)
+        return redirect(f"/c/{slug}/manage", "member_added")
 
-        async def act(council: Council) -> None:
-            await service.add_member(db_session, actor, council, parse_form(MemberForm, data), now)
+    @post("/constituencies", name="manage.add_constituency", form="constituency")
+    async def add_constituency(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Redirect:
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(shape.ConstituencyForm, data)
+        await shape.add(db_session, actor, council, form, request.app.state.clock.now())
+        return redirect(f"/c/{slug}/manage#constituencies", "constituency_added")
 
-        return await self._submit(request, db_session, actor, slug, "member", act, "member_added")
+    @post(
+        "/constituencies/{constituency_id:uuid}",
+        name="manage.change_constituency",
+        form="constituency-{constituency_id.hex}",
+    )
+    async def change_constituency(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        constituency_id: UUID,
+        data: Form,
+    ) -> Redirect:
+        """Rename or resize; the history keeps what past ballots were held under."""
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(shape.ConstituencyForm, data)
+        now = request.app.state.clock.now()
+        await shape.change(db_session, actor, council, constituency_id, form, now)
+        return redirect(f"/c/{slug}/manage#constituencies", "constituency_changed")
 
     @post("/members/{membership_id:uuid}/end", name="manage.end_member")
     async def end_member(
@@ -111,18 +126,16 @@ class ManageController(Controller):
         )
         return redirect(f"/c/{slug}/manage", "member_ended")
 
-    @post("/shops", name="manage.add_shop")
+    @post("/shops", name="manage.add_shop", form="shop")
     async def add_shop(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        await service.add_shop(db_session, actor, council, parse_form(ShopForm, data), now)
+        return redirect(f"/c/{slug}/manage", "shop_added")
 
-        async def act(council: Council) -> None:
-            await service.add_shop(db_session, actor, council, parse_form(ShopForm, data), now)
-
-        return await self._submit(request, db_session, actor, slug, "shop", act, "shop_added")
-
-    @post("/claims/{kind:str}/{claim_id:uuid}", name="manage.decide_claim")
+    @post("/claims/{kind:str}/{claim_id:uuid}", name="manage.decide_claim", form="claims")
     async def decide_claim(
         self,
         request: Request,
@@ -132,29 +145,23 @@ class ManageController(Controller):
         kind: str,
         claim_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
         claim_kind = "shop" if kind == "shop" else "membership"
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(DecisionForm, data)
+        await service.decide_claim(db_session, actor, council, claim_kind, claim_id, form, now)
+        return redirect(f"/c/{slug}/manage", "claim_decided")
 
-        async def act(council: Council) -> None:
-            form = parse_form(DecisionForm, data)
-            await service.decide_claim(db_session, actor, council, claim_kind, claim_id, form, now)
-
-        return await self._submit(request, db_session, actor, slug, "claims", act, "claim_decided")
-
-    @post("/settings", name="manage.settings")
+    @post("/settings", name="manage.settings", form="settings")
     async def settings(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
-
-        async def act(council: Council) -> None:
-            form = parse_form(SettingsForm, data)
-            await service.update_settings(db_session, actor, council, form, now)
-
-        return await self._submit(
-            request, db_session, actor, slug, "settings", act, "settings_saved"
-        )
+        council = await service.require(db_session, actor, slug, Action.VIEW_MANAGEMENT)
+        form = parse_form(SettingsForm, data)
+        await service.update_settings(db_session, actor, council, form, now)
+        return redirect(f"/c/{slug}/manage", "settings_saved")
 
 
 class AdminController(Controller):
@@ -184,33 +191,23 @@ class AdminController(Controller):
     ) -> Template:
         return page(request, "admin/index.html", await self._context(db_session, after))
 
-    @post("/councils", name="admin.create_council")
+    @post("/councils", name="admin.create_council", form="council")
     async def create_council(
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
     ) -> Template | Redirect:
-        try:
-            form = parse_form(CouncilForm, data)
-            council = await service.create_council(
-                db_session, actor, form, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            context = await self._context(db_session)
-            context["form"] = "council"
-            return form_page(request, "admin/index.html", exc, context)
+        form = parse_form(CouncilForm, data)
+        council = await service.create_council(
+            db_session, actor, form, request.app.state.clock.now()
+        )
         return redirect(f"/c/{council.slug}", "council_created")
 
-    @post("/councils/{slug:str}/facilitators", name="admin.appoint")
+    @post("/councils/{slug:str}/facilitators", name="admin.appoint", form="appoint-{slug}")
     async def appoint(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await service.get_by_slug(db_session, slug)
-        try:
-            form = parse_form(AppointForm, data)
-            await service.appoint_facilitator(
-                db_session, actor, council, form, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            context = await self._context(db_session)
-            context["form"] = f"appoint-{slug}"
-            return form_page(request, "admin/index.html", exc, context)
+        form = parse_form(AppointForm, data)
+        await service.appoint_facilitator(
+            db_session, actor, council, form, request.app.state.clock.now()
+        )
         return redirect("/admin", "facilitator_appointed")

@@ -9,7 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from council.orm import DateTimeUTC, TimestampedBase, council_fk, enum_type
+from council.orm import Base, DateTimeUTC, TimestampedBase, council_fk, enum_type
 
 
 class Role(enum.StrEnum):
@@ -80,6 +80,24 @@ class Constituency(TimestampedBase):
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
 
     council: Mapped[Council] = relationship(back_populates="constituencies", lazy="raise")
+
+
+class ConstituencyChange(Base):
+    """A constituency's name and seats from ``changed_at`` on: the history that lets a past
+    ballot be read with the names and seats it was held under."""
+
+    __tablename__ = "constituency_change"
+
+    council_id: Mapped[UUID] = council_fk()
+    constituency_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("constituency.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(60))
+    seats: Mapped[int] = mapped_column(sa.Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    changed_by_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Membership(TimestampedBase):

@@ -363,7 +363,7 @@ async def update_settings(
     )
 
 
-async def _grant(
+async def grant(
     db: AsyncSession,
     actor: Actor,
     council: Council,
@@ -433,7 +433,7 @@ async def appoint_facilitator(
     if not can(actor, Action.APPOINT_FACILITATOR, council.id):
         raise NotAllowed(_("只有管理员可以任命主持人"))
     person = await _person_by_login(db, form.login)
-    return await _grant(
+    return await grant(
         db, actor, council, person, Role.FACILITATOR, now, values={"login": form.login}
     )
 
@@ -461,7 +461,7 @@ async def add_member(
         if constituency is None:
             raise FormInvalid({"constituency_id": _("议事会成员须选择界别")}, values)
         constituency_id = constituency.id
-    return await _grant(
+    return await grant(
         db,
         actor,
         council,

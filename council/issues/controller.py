@@ -31,7 +31,7 @@ from council.issues.schemas import (
 from council.issues.workflow import IssueKind, IssueStatus
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import form_page, more_link, page, redirect
+from council.web.render import more_link, page, redirect
 from council.workorders import service_reads as work_orders
 from council.workorders import workflow as order_workflow
 
@@ -171,26 +171,21 @@ class IssueController(Controller):
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.SUBMIT_ISSUE)
         state = request.app.state
+        form = parse_form(IssueForm, data)
         try:
-            form = parse_form(IssueForm, data)
-            try:
-                images = await files.clean_uploads(files.uploads_in(data.get("photos")))
-            except ImageRejected as exc:
-                raise FormInvalid({"photos": exc.message}, _values(data)) from None
-            issue = await service.submit(
-                db_session,
-                state.storage,
-                actor,
-                council,
-                form,
-                images,
-                upload_limit=state.settings.uploads_per_person_hour,
-                now=state.clock.now(),
-            )
-        except FormInvalid as exc:
-            context = await _new_context(db_session, actor, council)
-            exc.values = exc.values or _values(data)
-            return form_page(request, "issues/new.html", exc, context)
+            images = await files.clean_uploads(files.uploads_in(data.get("photos")))
+        except ImageRejected as exc:
+            raise FormInvalid({"photos": exc.message}, _values(data)) from None
+        issue = await service.submit(
+            db_session,
+            state.storage,
+            actor,
+            council,
+            form,
+            images,
+            upload_limit=state.settings.uploads_per_person_hour,
+            now=state.clock.now(),
+        )
         return redirect(service.link(council, issue), "issue_submitted")
 
     @get("/queue", name="issues.queue", guards=[require_login])
@@ -225,29 +220,18 @@ class IssueController(Controller):
                 ids.append(UUID(str(value)))
             except ValueError:
                 continue
-        try:
-            await service.bulk_triage(
-                db_session, actor, council, ids, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            context = await _queue_context(db_session, council, "", "", "", "cosigns")
-            context["bulk_error"] = exc.errors.get("issue_ids", "")
-            return form_page(request, "issues/queue.html", exc, context)
+        await service.bulk_triage(db_session, actor, council, ids, request.app.state.clock.now())
         return redirect(f"/c/{slug}/issues/queue", "issues_triaged")
 
-    @post("/settings", name="issues.settings", guards=[require_login])
+    @post("/settings", name="issues.settings", guards=[require_login], page="issues.queue")
     async def settings(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.EDIT_SETTINGS)
-        try:
-            form = parse_form(IntakeSettingsForm, data)
-            await service.update_settings(
-                db_session, actor, council, form, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            context = await _queue_context(db_session, council, "", "", "", "cosigns")
-            return form_page(request, "issues/queue.html", exc, context)
+        form = parse_form(IntakeSettingsForm, data)
+        await service.update_settings(
+            db_session, actor, council, form, request.app.state.clock.now()
+        )
         return redirect(f"/c/{slug}/issues/queue", "settings_saved")
 
     @get("/{issue_id:uuid}", name="issues.detail")
@@ -378,7 +362,6 @@ async def _queue_context(
             "categories": settings.categories,
         },
         "errors": {},
-        "bulk_error": "",
     }
 
 

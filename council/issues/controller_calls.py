@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
-from council.errors import FormInvalid, NotFound
+from council.errors import NotFound
 from council.forms import parse_form
 from council.i18n import _
 from council.issues import service_calls as calls
@@ -20,7 +20,7 @@ from council.issues.models import Call
 from council.issues.schemas import CallForm, OfflineForm
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 
 
 async def _call_context(
@@ -75,13 +75,10 @@ class CallController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.OPEN_CALL)
-        try:
-            form = parse_form(CallForm, data)
-            call = await calls.open_call(
-                db_session, actor, council, form, request.app.state.clock.now()
-            )
-        except FormInvalid as exc:
-            return form_page(request, "calls/new.html", exc, {"council": council})
+        form = parse_form(CallForm, data)
+        call = await calls.open_call(
+            db_session, actor, council, form, request.app.state.clock.now()
+        )
         return redirect(f"/c/{slug}/calls/{call.id}", "call_opened")
 
     @get("/{call_id:uuid}", name="calls.detail")
@@ -107,19 +104,13 @@ class CallController(Controller):
     ) -> Template | Redirect:
         council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
         now = request.app.state.clock.now()
-        try:
-            source = parse_form(OfflineForm, data) if offline else None
-            await calls.answer(db, actor, council, call_id, data, now, offline=source)
-        except FormInvalid as exc:
-            call = await calls.get_call(db, council, call_id)
-            context = await _call_context(db, actor, council, call, now)
-            context["form"] = "offline" if offline else "online"
-            return form_page(request, "calls/detail.html", exc, context)
+        source = parse_form(OfflineForm, data) if offline else None
+        await calls.answer(db, actor, council, call_id, data, now, offline=source)
         return redirect(
             f"/c/{slug}/calls/{call_id}", "offline_entered" if offline else "call_answered"
         )
 
-    @post("/{call_id:uuid}/answers", name="calls.answer", guards=[require_login])
+    @post("/{call_id:uuid}/answers", name="calls.answer", guards=[require_login], form="online")
     async def answer(
         self,
         request: Request,
@@ -131,7 +122,7 @@ class CallController(Controller):
     ) -> Template | Redirect:
         return await self._answer(request, db_session, actor, slug, call_id, data, False)
 
-    @post("/{call_id:uuid}/offline", name="calls.offline", guards=[require_login])
+    @post("/{call_id:uuid}/offline", name="calls.offline", guards=[require_login], form="offline")
     async def offline(
         self,
         request: Request,

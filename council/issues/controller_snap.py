@@ -19,7 +19,7 @@ from council.issues import service
 from council.issues.schemas import SnapForm
 from council.web.auth import require_login
 from council.web.forms import MultipartForm
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 
 # One photo at the per-file limit plus the text fields.
 SNAP_BODY_LIMIT = MAX_FILE_BYTES + 1024 * 1024
@@ -60,23 +60,19 @@ class SnapController(Controller):
         council = await councils.require(db_session, actor, slug, Action.SUBMIT_ISSUE)
         state = request.app.state
         typed = {k: v for k, v in data.items() if isinstance(v, str)}
+        form = parse_form(SnapForm, data)
         try:
-            form = parse_form(SnapForm, data)
-            try:
-                images = await files.clean_uploads(files.uploads_in(data.get("photo")))
-            except ImageRejected as exc:
-                raise FormInvalid({"photos": exc.message}, typed) from None
-            issue = await service.submit_snap(
-                db_session,
-                state.storage,
-                actor,
-                council,
-                form,
-                images,
-                upload_limit=state.settings.uploads_per_person_hour,
-                now=state.clock.now(),
-            )
-        except FormInvalid as exc:
-            exc.values = exc.values or typed
-            return form_page(request, "issues/snap.html", exc, await _context(db_session, council))
+            images = await files.clean_uploads(files.uploads_in(data.get("photo")))
+        except ImageRejected as exc:
+            raise FormInvalid({"photos": exc.message}, typed) from None
+        issue = await service.submit_snap(
+            db_session,
+            state.storage,
+            actor,
+            council,
+            form,
+            images,
+            upload_limit=state.settings.uploads_per_person_hour,
+            now=state.clock.now(),
+        )
         return redirect(service.link(council, issue), "snap_submitted")

@@ -4,7 +4,6 @@ facilitator's drafting, publishing, correcting and ending. Anyone may object in 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from council.notices.periods import NoticeKind, NoticeStatus
 from council.notices.schemas import AnswerForm, NoticeForm, ObjectionForm
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import form_page, in_place, page, redirect
+from council.web.render import page, redirect
 from council.workflows import service as workflows
 
 # Kinds a facilitator drafts on this page; a matter's stage notices come from its timeline.
@@ -98,28 +97,24 @@ class NoticeController(Controller):
         actor: Actor,
         slug: str,
         data: MultipartForm,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.MANAGE_NOTICES)
         settings = request.app.state.settings
+        form = parse_form(NoticeForm, data)
         try:
-            form = parse_form(NoticeForm, data)
-            try:
-                images = await clean_uploads(uploads_in(data.get("photos")))
-            except ImageRejected as exc:
-                raise FormInvalid({"photos": str(exc)}, service.form_values(form)) from exc
-            notice = await service.draft(
-                db_session,
-                actor,
-                council,
-                form,
-                now_of(request),
-                images=images,
-                storage=request.app.state.storage,
-                upload_limit=settings.uploads_per_person_hour,
-            )
-        except FormInvalid as exc:
-            context = await self._new_context(db_session, council, {})
-            return form_page(request, "notices/new.html", exc, context)
+            images = await clean_uploads(uploads_in(data.get("photos")))
+        except ImageRejected as exc:
+            raise FormInvalid({"photos": str(exc)}, service.form_values(form)) from exc
+        notice = await service.draft(
+            db_session,
+            actor,
+            council,
+            form,
+            now_of(request),
+            images=images,
+            storage=request.app.state.storage,
+            upload_limit=settings.uploads_per_person_hour,
+        )
         return redirect(f"/c/{slug}/notices/{notice.id}", "notice_drafted")
 
     async def _detail_context(
@@ -157,30 +152,10 @@ class NoticeController(Controller):
         context = await self._detail_context(request, db_session, actor, council, notice_id)
         return page(request, "notices/detail.html", context)
 
-    async def _post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        notice_id: UUID,
-        form_name: str,
-        action: Callable[[Council], Awaitable[str | None]],
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
+    async def _council(self, db: AsyncSession, actor: Actor, slug: str) -> Council:
+        return await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
 
-        return await in_place(
-            request,
-            lambda: action(council),
-            template="notices/detail.html",
-            context=lambda: self._detail_context(request, db, actor, council, notice_id),
-            form=form_name,
-            success=f"/c/{slug}/notices/{notice_id}",
-            notice=notice,
-        )
-
-    @post("/{notice_id:uuid}/edit", name="notices.edit", guards=[require_login])
+    @post("/{notice_id:uuid}/edit", name="notices.edit", guards=[require_login], form="edit")
     async def edit(
         self,
         request: Request,
@@ -189,50 +164,41 @@ class NoticeController(Controller):
         slug: str,
         notice_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(NoticeForm, data)
-            await service.edit(db_session, actor, council, notice_id, form, now_of(request))
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(NoticeForm, data)
+        await service.edit(db_session, actor, council, notice_id, form, now_of(request))
+        return redirect(f"/c/{slug}/notices/{notice_id}", "notice_saved")
 
-        return await self._post(
-            request, db_session, actor, slug, notice_id, "edit", act, "notice_saved"
-        )
-
-    @post("/{notice_id:uuid}/publish", name="notices.publish", guards=[require_login])
+    @post(
+        "/{notice_id:uuid}/publish", name="notices.publish", guards=[require_login], form="publish"
+    )
     async def publish(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, notice_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await workflows.publish_notice(db_session, actor, council, notice_id, now_of(request))
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        await workflows.publish_notice(db_session, actor, council, notice_id, now_of(request))
+        return redirect(f"/c/{slug}/notices/{notice_id}", "notice_published")
 
-        return await self._post(
-            request, db_session, actor, slug, notice_id, "publish", act, "notice_published"
-        )
-
-    @post("/{notice_id:uuid}/correct", name="notices.correct", guards=[require_login])
+    @post(
+        "/{notice_id:uuid}/correct", name="notices.correct", guards=[require_login], form="correct"
+    )
     async def correct(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, notice_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            draft = await service.correct(db_session, actor, council, notice_id, now_of(request))
-            return f"/c/{slug}/notices/{draft.id}"
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        draft = await service.correct(db_session, actor, council, notice_id, now_of(request))
+        return redirect(f"/c/{slug}/notices/{draft.id}", "correction_drafted")
 
-        return await self._post(
-            request, db_session, actor, slug, notice_id, "correct", act, "correction_drafted"
-        )
-
-    @post("/{notice_id:uuid}/close", name="notices.close", guards=[require_login])
+    @post("/{notice_id:uuid}/close", name="notices.close", guards=[require_login], form="close")
     async def close(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, notice_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await service.close(db_session, actor, council, notice_id, now_of(request))
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        await service.close(db_session, actor, council, notice_id, now_of(request))
+        return redirect(f"/c/{slug}/notices/{notice_id}", "notice_closed")
 
-        return await self._post(
-            request, db_session, actor, slug, notice_id, "close", act, "notice_closed"
-        )
-
-    @post("/{notice_id:uuid}/objections", name="notices.object")
+    @post("/{notice_id:uuid}/objections", name="notices.object", form="objection")
     async def object(
         self,
         request: Request,
@@ -241,22 +207,18 @@ class NoticeController(Controller):
         slug: str,
         notice_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         """Anyone, signed in or not (CSRF protects the anonymous form too)."""
-
-        async def act(council: Council) -> str:
-            form = parse_form(ObjectionForm, data)
-            await service.lodge(db_session, actor, council, notice_id, form, now_of(request))
-            return f"/c/{slug}/notices/{notice_id}"
-
-        return await self._post(
-            request, db_session, actor, slug, notice_id, "objection", act, "objection_lodged"
-        )
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(ObjectionForm, data)
+        await service.lodge(db_session, actor, council, notice_id, form, now_of(request))
+        return redirect(f"/c/{slug}/notices/{notice_id}", "objection_lodged")
 
     @post(
         "/{notice_id:uuid}/objections/{objection_id:uuid}/answer",
         name="notices.answer",
         guards=[require_login],
+        form="answer-{objection_id.hex}",
     )
     async def answer(
         self,
@@ -267,18 +229,8 @@ class NoticeController(Controller):
         notice_id: UUID,
         objection_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(AnswerForm, data)
-            await service.answer(db_session, actor, council, objection_id, form, now_of(request))
-
-        return await self._post(
-            request,
-            db_session,
-            actor,
-            slug,
-            notice_id,
-            f"answer-{objection_id.hex}",
-            act,
-            "objection_answered",
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(AnswerForm, data)
+        await service.answer(db_session, actor, council, objection_id, form, now_of(request))
+        return redirect(f"/c/{slug}/notices/{notice_id}", "objection_answered")

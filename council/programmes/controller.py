@@ -1,21 +1,19 @@
 """The street's programmes at a glance (流动红旗, 今日值日, 外摆 compliance, awards) and each
-shop's public page; ``answer`` runs a form for every programme controller."""
+shop's public page."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor
-from council.errors import FormInvalid
 from council.programmes import service_inspections as inspections
 from council.programmes import service_points as points
 from council.programmes import service_ratings as rating
@@ -23,31 +21,11 @@ from council.programmes import service_rota as rotas
 from council.programmes.common import shop_by_number
 from council.programmes.kinds import label
 from council.programmes.ratings import display
-from council.web.render import form_page, page, redirect
+from council.web.render import page
 
 
 def now_of(request: Request) -> dt.datetime:
     return request.app.state.clock.now()
-
-
-async def answer(
-    request: Request,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    form_name: str,
-    action: Callable[[], Awaitable[str | None]],
-    target: str,
-    notice: str,
-) -> Template | Redirect:
-    """Run a form's ``action``; a refusal answers in place on ``template``, the form named
-    ``form_name`` showing its message and the values typed."""
-    try:
-        where = await action()
-    except FormInvalid as exc:
-        values = await context()
-        values["form"] = form_name
-        return form_page(request, template, exc, values)
-    return redirect(where or target, notice)
 
 
 def blank(**extra: Any) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from council.forms import parse_form
 from council.programmes import service_inspections as inspections
 from council.programmes import service_rota as rotas
 from council.programmes.common import shops_in_order
-from council.programmes.controller import answer, blank, now_of
+from council.programmes.controller import blank, now_of
 from council.programmes.kinds import CheckPurpose
 from council.programmes.schemas import InspectionForm, ItemForm, PermitForm
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import page
+from council.web.render import page, redirect
 
 
 class InspectionController(Controller):
@@ -58,28 +58,7 @@ class InspectionController(Controller):
         context = await self._context(request, db_session, actor, council)
         return page(request, "programmes/inspections.html", context)
 
-    async def _on_page(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        name: str,
-        act: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
-        return await answer(
-            request,
-            "programmes/inspections.html",
-            lambda: self._context(request, db, actor, council),
-            name,
-            lambda: act(council),
-            f"/c/{slug}/inspections",
-            notice,
-        )
-
-    @post("/", name="inspections.record", guards=[require_login])
+    @post("/", name="inspections.record", guards=[require_login], form="inspect")
     async def record(
         self,
         request: Request,
@@ -87,46 +66,41 @@ class InspectionController(Controller):
         actor: Actor,
         slug: str,
         data: MultipartForm,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(InspectionForm, data)
-            try:
-                images = await clean_uploads(uploads_in(data.get("photos")))
-            except ImageRejected as exc:
-                values = {"shop_number": form.shop_number, "note": form.note}
-                raise FormInvalid({"photos": str(exc)}, values) from exc
-            await inspections.record_inspection(
-                db_session,
-                actor,
-                council,
-                form,
-                data,
-                now_of(request),
-                images=images,
-                storage=request.app.state.storage,
-                upload_limit=request.app.state.settings.uploads_per_person_hour,
-            )
-
-        return await self._on_page(
-            request, db_session, actor, slug, "inspect", act, "inspection_recorded"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(InspectionForm, data)
+        try:
+            images = await clean_uploads(uploads_in(data.get("photos")))
+        except ImageRejected as exc:
+            values = {"shop_number": form.shop_number, "note": form.note}
+            raise FormInvalid({"photos": str(exc)}, values) from exc
+        await inspections.record_inspection(
+            db_session,
+            actor,
+            council,
+            form,
+            data,
+            now_of(request),
+            images=images,
+            storage=request.app.state.storage,
+            upload_limit=request.app.state.settings.uploads_per_person_hour,
         )
+        return redirect(f"/c/{slug}/inspections", "inspection_recorded")
 
-    @post("/permits", name="inspections.permit", guards=[require_login])
+    @post("/permits", name="inspections.permit", guards=[require_login], form="permit")
     async def permit(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(PermitForm, data)
-            await inspections.set_permit(db_session, actor, council, form, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(PermitForm, data)
+        await inspections.set_permit(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/inspections", "permit_saved")
 
-        return await self._on_page(request, db_session, actor, slug, "permit", act, "permit_saved")
-
-    @post("/rules", name="inspections.add_rule", guards=[require_login])
+    @post("/rules", name="inspections.add_rule", guards=[require_login], form="rule")
     async def add_rule(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ItemForm, {**data, "purpose": CheckPurpose.DISPLAY.value})
-            await rotas.add_item(db_session, actor, council, form, now_of(request))
-
-        return await self._on_page(request, db_session, actor, slug, "rule", act, "item_added")
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(ItemForm, {**data, "purpose": CheckPurpose.DISPLAY.value})
+        await rotas.add_item(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/inspections", "item_added")

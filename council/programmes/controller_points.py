@@ -22,7 +22,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.programmes import service_points as points
 from council.programmes.common import owned_shop_ids, settings_of
-from council.programmes.controller import answer, blank, now_of
+from council.programmes.controller import blank, now_of
 from council.programmes.kinds import ActivityKind, ClaimState, label
 from council.programmes.schemas import (
     ActivityForm,
@@ -34,9 +34,10 @@ from council.programmes.schemas import (
     PointSettingsForm,
     ReviewForm,
 )
+from council.web.answer import answer_on
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import page
+from council.web.render import page, redirect
 
 WAITING = (ClaimState.APPLIED, ClaimState.APPROVED, ClaimState.IN_NOTICE)
 
@@ -119,49 +120,28 @@ class PointsController(Controller):
         context = await self._manage_context(request, db_session, actor, council)
         return page(request, "programmes/points_manage.html", context)
 
-    async def _on_page(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        form_name: str,
-        act: Any,
-        notice: str,
-        *,
-        staff: bool = False,
-    ) -> Template | Redirect:
-        """A form of the public page (or, ``staff``, of the manage page), answered in place."""
-        council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
-        if staff:
-            template, target = "programmes/points_manage.html", f"/c/{slug}/points/manage"
-            context = self._manage_context
-        else:
-            template, target = "programmes/points.html", f"/c/{slug}/points"
-            context = self._context
-        return await answer(
-            request,
-            template,
-            lambda: context(request, db, actor, council),
-            form_name,
-            lambda: act(council),
-            target,
-            notice,
-        )
-
-    @post("/activities", name="points.create_activity", guards=[require_login])
+    @post(
+        "/activities",
+        name="points.create_activity",
+        guards=[require_login],
+        form="activity",
+        page="points.manage",
+    )
     async def create_activity(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ActivityForm, data)
-            await points.create_activity(db_session, actor, council, form, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(ActivityForm, data)
+        await points.create_activity(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/points/manage", "activity_created")
 
-        return await self._on_page(
-            request, db_session, actor, slug, "activity", act, "activity_created", staff=True
-        )
-
-    @post("/activities/{activity_id:uuid}/apply", name="points.apply", guards=[require_login])
+    @post(
+        "/activities/{activity_id:uuid}/apply",
+        name="points.apply",
+        guards=[require_login],
+        form="apply-{activity_id.hex}",
+        page="points.index",
+    )
     async def apply(
         self,
         request: Request,
@@ -170,33 +150,32 @@ class PointsController(Controller):
         slug: str,
         activity_id: UUID,
         data: MultipartForm,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ApplyForm, data)
-            try:
-                images = await clean_uploads(uploads_in(data.get("photos")))
-            except ImageRejected as exc:
-                raise FormInvalid({"photos": str(exc)}, {"note": form.note}) from exc
-            await points.apply(
-                db_session,
-                actor,
-                council,
-                activity_id,
-                form,
-                now_of(request),
-                images=images,
-                storage=request.app.state.storage,
-                upload_limit=request.app.state.settings.uploads_per_person_hour,
-            )
-
-        return await self._on_page(
-            request, db_session, actor, slug, f"apply-{activity_id.hex}", act, "points_applied"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(ApplyForm, data)
+        try:
+            images = await clean_uploads(uploads_in(data.get("photos")))
+        except ImageRejected as exc:
+            raise FormInvalid({"photos": str(exc)}, {"note": form.note}) from exc
+        await points.apply(
+            db_session,
+            actor,
+            council,
+            activity_id,
+            form,
+            now_of(request),
+            images=images,
+            storage=request.app.state.storage,
+            upload_limit=request.app.state.settings.uploads_per_person_hour,
         )
+        return redirect(f"/c/{slug}/points", "points_applied")
 
     @post(
         "/activities/{activity_id:uuid}/attendance",
         name="points.attendance",
         guards=[require_login],
+        form="attendance-{activity_id.hex}",
+        page="points.manage",
     )
     async def attendance(
         self,
@@ -206,26 +185,20 @@ class PointsController(Controller):
         slug: str,
         activity_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(AttendanceForm, data)
-            await points.record_attendance(
-                db_session, actor, council, activity_id, form, now_of(request)
-            )
-
-        return await self._on_page(
-            request,
-            db_session,
-            actor,
-            slug,
-            f"attendance-{activity_id.hex}",
-            act,
-            "attendance_recorded",
-            staff=True,
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(AttendanceForm, data)
+        await points.record_attendance(
+            db_session, actor, council, activity_id, form, now_of(request)
         )
+        return redirect(f"/c/{slug}/points/manage", "attendance_recorded")
 
     @post(
-        "/activities/{activity_id:uuid}/notice", name="points.put_in_notice", guards=[require_login]
+        "/activities/{activity_id:uuid}/notice",
+        name="points.put_in_notice",
+        guards=[require_login],
+        form="notice-{activity_id.hex}",
+        page="points.manage",
     )
     async def put_in_notice(
         self,
@@ -234,22 +207,18 @@ class PointsController(Controller):
         actor: Actor,
         slug: str,
         activity_id: UUID,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await points.put_in_notice(db_session, actor, council, activity_id, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        await points.put_in_notice(db_session, actor, council, activity_id, now_of(request))
+        return redirect(f"/c/{slug}/points/manage", "points_in_notice")
 
-        return await self._on_page(
-            request,
-            db_session,
-            actor,
-            slug,
-            f"notice-{activity_id.hex}",
-            act,
-            "points_in_notice",
-            staff=True,
-        )
-
-    @post("/claims/{claim_id:uuid}/review", name="points.review", guards=[require_login])
+    @post(
+        "/claims/{claim_id:uuid}/review",
+        name="points.review",
+        guards=[require_login],
+        form="review-{claim_id.hex}",
+        page="points.manage",
+    )
     async def review(
         self,
         request: Request,
@@ -258,67 +227,59 @@ class PointsController(Controller):
         slug: str,
         claim_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ReviewForm, data)
-            await points.review(db_session, actor, council, claim_id, form, now_of(request))
-
-        return await self._on_page(
-            request,
-            db_session,
-            actor,
-            slug,
-            f"review-{claim_id.hex}",
-            act,
-            "points_reviewed",
-            staff=True,
-        )
-
-    @post("/notices/{notice_id:uuid}/credit", name="points.credit", guards=[require_login])
-    async def credit(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, notice_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await points.credit(db_session, actor, council, notice_id, now_of(request))
-
-        return await self._on_page(
-            request,
-            db_session,
-            actor,
-            slug,
-            f"credit-{notice_id.hex}",
-            act,
-            "points_credited",
-            staff=True,
-        )
-
-    @post("/offers", name="points.create_offer", guards=[require_login])
-    async def create_offer(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(OfferForm, data)
-            await points.create_offer(db_session, actor, council, form, now_of(request))
-
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
-        staff = can(actor, Action.MANAGE_PROGRAMMES, council.id)
-        return await self._on_page(
-            request, db_session, actor, slug, "offer", act, "offer_created", staff=staff
-        )
-
-    @post("/offers/{offer_id:uuid}/redeem", name="points.redeem", guards=[require_login])
-    async def redeem(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, offer_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await points.redeem(db_session, actor, council, offer_id, now_of(request))
-
-        return await self._on_page(
-            request, db_session, actor, slug, f"redeem-{offer_id.hex}", act, "redeemed"
-        )
+        form = parse_form(ReviewForm, data)
+        await points.review(db_session, actor, council, claim_id, form, now_of(request))
+        return redirect(f"/c/{slug}/points/manage", "points_reviewed")
 
     @post(
-        "/redemptions/{redemption_id:uuid}", name="points.decide_redemption", guards=[require_login]
+        "/notices/{notice_id:uuid}/credit",
+        name="points.credit",
+        guards=[require_login],
+        form="credit-{notice_id.hex}",
+        page="points.manage",
+    )
+    async def credit(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, notice_id: UUID
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        await points.credit(db_session, actor, council, notice_id, now_of(request))
+        return redirect(f"/c/{slug}/points/manage", "points_credited")
+
+    @post("/offers", name="points.create_offer", guards=[require_login], form="offer")
+    async def create_offer(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
+    ) -> Redirect:
+        """A shop's offer (from the public page) or the staff's (from the manage page)."""
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        staff = can(actor, Action.MANAGE_PROGRAMMES, council.id)
+        answer_on(request, "points.manage" if staff else "points.index")
+        form = parse_form(OfferForm, data)
+        await points.create_offer(db_session, actor, council, form, now_of(request))
+        target = f"/c/{slug}/points/manage" if staff else f"/c/{slug}/points"
+        return redirect(target, "offer_created")
+
+    @post(
+        "/offers/{offer_id:uuid}/redeem",
+        name="points.redeem",
+        guards=[require_login],
+        form="redeem-{offer_id.hex}",
+        page="points.index",
+    )
+    async def redeem(
+        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, offer_id: UUID
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        await points.redeem(db_session, actor, council, offer_id, now_of(request))
+        return redirect(f"/c/{slug}/points", "redeemed")
+
+    @post(
+        "/redemptions/{redemption_id:uuid}",
+        name="points.decide_redemption",
+        guards=[require_login],
+        form="decide-{redemption_id.hex}",
+        page="points.index",
     )
     async def decide(
         self,
@@ -328,34 +289,28 @@ class PointsController(Controller):
         slug: str,
         redemption_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(DecisionForm, data)
-            await points.decide_redemption(
-                db_session, actor, council, redemption_id, form, now_of(request)
-            )
-
-        return await self._on_page(
-            request,
-            db_session,
-            actor,
-            slug,
-            f"decide-{redemption_id.hex}",
-            act,
-            "redemption_decided",
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(DecisionForm, data)
+        await points.decide_redemption(
+            db_session, actor, council, redemption_id, form, now_of(request)
         )
+        return redirect(f"/c/{slug}/points", "redemption_decided")
 
-    @post("/settings", name="points.settings", guards=[require_login])
+    @post(
+        "/settings",
+        name="points.settings",
+        guards=[require_login],
+        form="settings",
+        page="points.manage",
+    )
     async def settings(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(PointSettingsForm, data)
-            await points.save_settings(db_session, actor, council, form, now_of(request))
-
-        return await self._on_page(
-            request, db_session, actor, slug, "settings", act, "settings_saved", staff=True
-        )
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(PointSettingsForm, data)
+        await points.save_settings(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/points/manage", "settings_saved")
 
     async def _person_context(
         self, request: Request, db: AsyncSession, actor: Actor, council: Council, person_id: UUID
@@ -385,6 +340,7 @@ class PointsController(Controller):
         "/people/{person_id:uuid}/entries/{entry_id:uuid}/correct",
         name="points.correct",
         guards=[require_login],
+        form="correct-{entry_id.hex}",
     )
     async def correct(
         self,
@@ -395,19 +351,8 @@ class PointsController(Controller):
         person_id: UUID,
         entry_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_PROGRAMME_RECORDS)
-
-        async def act() -> None:
-            form = parse_form(CorrectionForm, data)
-            await points.correct(db_session, actor, council, entry_id, form, now_of(request))
-
-        return await answer(
-            request,
-            "programmes/points_person.html",
-            lambda: self._person_context(request, db_session, actor, council, person_id),
-            f"correct-{entry_id.hex}",
-            act,
-            f"/c/{slug}/points/people/{person_id}",
-            "points_corrected",
-        )
+        form = parse_form(CorrectionForm, data)
+        await points.correct(db_session, actor, council, entry_id, form, now_of(request))
+        return redirect(f"/c/{slug}/points/people/{person_id}", "points_corrected")

@@ -18,11 +18,11 @@ from council.councils.permissions import Action, Actor, can, can_score
 from council.forms import parse_form
 from council.programmes import service_ratings as rating
 from council.programmes.common import local_text, owned_shop_ids
-from council.programmes.controller import answer, blank, now_of
+from council.programmes.controller import blank, now_of
 from council.programmes.schemas import LotForm, RoundForm, SchemeForm
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import page
+from council.web.render import page, redirect
 
 DEFAULT_DIMENSIONS = "卫生 20\n服务 20\n诚信 20\n安全 15\n门前三包 15\n明码标价 10"
 DEFAULT_GROUPS = "商会 40\n社区 30\n居民代表 30"
@@ -82,49 +82,24 @@ class RatingController(Controller):
         context = await self._index_context(request, db_session, actor, council)
         return page(request, "programmes/ratings.html", context)
 
-    @post("/schemes", name="ratings.create_scheme", guards=[require_login])
+    @post("/schemes", name="ratings.create_scheme", guards=[require_login], form="scheme")
     async def create_scheme(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(SchemeForm, data)
+        await rating.create_scheme(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/ratings", "scheme_published")
 
-        async def act() -> None:
-            form = parse_form(SchemeForm, data)
-            await rating.create_scheme(db_session, actor, council, form, now_of(request))
-
-        return await answer(
-            request,
-            "programmes/ratings.html",
-            lambda: self._index_context(request, db_session, actor, council),
-            "scheme",
-            act,
-            f"/c/{slug}/ratings",
-            "scheme_published",
-        )
-
-    @post("/", name="ratings.create_round", guards=[require_login])
+    @post("/", name="ratings.create_round", guards=[require_login], form="round")
     async def create_round(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
         shops = str(data.get("shops") or "")[:2000]
-
-        async def act() -> str:
-            form = parse_form(RoundForm, data)
-            rnd = await rating.create_round(
-                db_session, actor, council, form, shops, now_of(request)
-            )
-            return f"/c/{slug}/ratings/{rnd.id}"
-
-        return await answer(
-            request,
-            "programmes/ratings.html",
-            lambda: self._index_context(request, db_session, actor, council),
-            "round",
-            act,
-            f"/c/{slug}/ratings",
-            "rating_opened",
-        )
+        form = parse_form(RoundForm, data)
+        rnd = await rating.create_round(db_session, actor, council, form, shops, now_of(request))
+        return redirect(f"/c/{slug}/ratings/{rnd.id}", "rating_opened")
 
     async def _round_context(
         self, request: Request, db: AsyncSession, actor: Actor, council: Council, round_id: UUID
@@ -171,40 +146,17 @@ class RatingController(Controller):
         context = await self._round_context(request, db_session, actor, council, round_id)
         return page(request, "programmes/round.html", context)
 
-    async def _round_post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        round_id: UUID,
-        form_name: str,
-        act: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
-        return await answer(
-            request,
-            "programmes/round.html",
-            lambda: self._round_context(request, db, actor, council, round_id),
-            form_name,
-            lambda: act(council),
-            f"/c/{slug}/ratings/{round_id}",
-            notice,
-        )
-
-    @post("/{round_id:uuid}/compute", name="ratings.compute", guards=[require_login])
+    @post(
+        "/{round_id:uuid}/compute", name="ratings.compute", guards=[require_login], form="compute"
+    )
     async def compute(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, round_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await rating.compute(db_session, actor, council, round_id, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        await rating.compute(db_session, actor, council, round_id, now_of(request))
+        return redirect(f"/c/{slug}/ratings/{round_id}", "results_computed")
 
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "compute", act, "results_computed"
-        )
-
-    @post("/{round_id:uuid}/lot", name="ratings.lot", guards=[require_login])
+    @post("/{round_id:uuid}/lot", name="ratings.lot", guards=[require_login], form="lot")
     async def lot(
         self,
         request: Request,
@@ -213,25 +165,21 @@ class RatingController(Controller):
         slug: str,
         round_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(LotForm, data)
-            await rating.draw_lot(db_session, actor, council, round_id, form, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(LotForm, data)
+        await rating.draw_lot(db_session, actor, council, round_id, form, now_of(request))
+        return redirect(f"/c/{slug}/ratings/{round_id}", "lot_drawn")
 
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "lot", act, "lot_drawn"
-        )
-
-    @post("/{round_id:uuid}/publish", name="ratings.publish", guards=[require_login])
+    @post(
+        "/{round_id:uuid}/publish", name="ratings.publish", guards=[require_login], form="publish"
+    )
     async def publish(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, round_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            await rating.publish_results(db_session, actor, council, round_id, now_of(request))
-
-        return await self._round_post(
-            request, db_session, actor, slug, round_id, "publish", act, "results_in_notice"
-        )
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        await rating.publish_results(db_session, actor, council, round_id, now_of(request))
+        return redirect(f"/c/{slug}/ratings/{round_id}", "results_in_notice")
 
     async def _score_context(
         self,
@@ -290,7 +238,12 @@ class RatingController(Controller):
         context = await self._score_context(request, db_session, actor, council, round_id, shop_id)
         return page(request, "programmes/score.html", context)
 
-    @post("/{round_id:uuid}/shops/{shop_id:uuid}", name="ratings.score", guards=[require_login])
+    @post(
+        "/{round_id:uuid}/shops/{shop_id:uuid}",
+        name="ratings.score",
+        guards=[require_login],
+        form="score",
+    )
     async def score(
         self,
         request: Request,
@@ -300,24 +253,10 @@ class RatingController(Controller):
         round_id: UUID,
         shop_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
-
-        async def act() -> str:
-            await rating.score(db_session, actor, council, round_id, shop_id, data, now_of(request))
-            context = await self._score_context(
-                request, db_session, actor, council, round_id, shop_id
-            )
-            following = context["next_shop"]
-            base = f"/c/{slug}/ratings/{round_id}"
-            return f"{base}/shops/{following.id}" if following else base
-
-        return await answer(
-            request,
-            "programmes/score.html",
-            lambda: self._score_context(request, db_session, actor, council, round_id, shop_id),
-            "score",
-            act,
-            f"/c/{slug}/ratings/{round_id}",
-            "scored",
-        )
+        await rating.score(db_session, actor, council, round_id, shop_id, data, now_of(request))
+        context = await self._score_context(request, db_session, actor, council, round_id, shop_id)
+        following = context["next_shop"]
+        base = f"/c/{slug}/ratings/{round_id}"
+        return redirect(f"{base}/shops/{following.id}" if following else base, "scored")

@@ -19,7 +19,7 @@ from council.i18n import _
 from council.programmes import rota
 from council.programmes import service_rota as rotas
 from council.programmes.common import local_today, owned_shop_ids, shops_in_order
-from council.programmes.controller import answer, blank, now_of
+from council.programmes.controller import blank, now_of
 from council.programmes.kinds import CheckPurpose
 from council.programmes.schemas import (
     ClosingForm,
@@ -31,7 +31,7 @@ from council.programmes.schemas import (
 )
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import page
+from council.web.render import page, redirect
 
 
 class RotaController(Controller):
@@ -86,64 +86,42 @@ class RotaController(Controller):
         context = await self._context(request, db_session, actor, council, month[:7])
         return page(request, "programmes/rota.html", context)
 
-    async def _on_page(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        name: str,
-        act: Any,
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_COUNCIL)
-        return await answer(
-            request,
-            "programmes/rota.html",
-            lambda: self._context(request, db, actor, council),
-            name,
-            lambda: act(council),
-            f"/c/{slug}/rota",
-            notice,
-        )
-
-    @post("/generate", name="rota.generate", guards=[require_login])
+    @post(
+        "/generate",
+        name="rota.generate",
+        guards=[require_login],
+        form="generate",
+        page="rota.index",
+    )
     async def generate(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(MonthForm, data)
-            await rotas.generate(db_session, actor, council, form, now_of(request))
-            return f"/c/{slug}/rota?month={form.month}"
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(MonthForm, data)
+        await rotas.generate(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/rota?month={form.month}", "rota_generated")
 
-        return await self._on_page(
-            request, db_session, actor, slug, "generate", act, "rota_generated"
-        )
-
-    @post("/closing", name="rota.closing", guards=[require_login])
+    @post(
+        "/closing", name="rota.closing", guards=[require_login], form="closing", page="rota.index"
+    )
     async def closing(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ClosingForm, data)
-            weekdays = rotas.weekdays_in(data)
-            await rotas.set_closing(db_session, actor, council, form, weekdays, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(ClosingForm, data)
+        weekdays = rotas.weekdays_in(data)
+        await rotas.set_closing(db_session, actor, council, form, weekdays, now_of(request))
+        return redirect(f"/c/{slug}/rota", "settings_saved")
 
-        return await self._on_page(
-            request, db_session, actor, slug, "closing", act, "settings_saved"
-        )
-
-    @post("/items", name="rota.add_item", guards=[require_login])
+    @post("/items", name="rota.add_item", guards=[require_login], form="item", page="rota.index")
     async def add_item(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         """A line of the duty checklist (门前三包, 十无)."""
-
-        async def act(council: Council) -> None:
-            form = parse_form(ItemForm, {**data, "purpose": CheckPurpose.DUTY.value})
-            await rotas.add_item(db_session, actor, council, form, now_of(request))
-
-        return await self._on_page(request, db_session, actor, slug, "item", act, "item_added")
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(ItemForm, {**data, "purpose": CheckPurpose.DUTY.value})
+        await rotas.add_item(db_session, actor, council, form, now_of(request))
+        return redirect(f"/c/{slug}/rota", "item_added")
 
     async def _duty_context(
         self, request: Request, db: AsyncSession, actor: Actor, council: Council, duty_id: UUID
@@ -173,7 +151,7 @@ class RotaController(Controller):
         context = await self._duty_context(request, db_session, actor, council, duty_id)
         return page(request, "programmes/duty.html", context)
 
-    @post("/duties/{duty_id:uuid}/tick", name="rota.tick", guards=[require_login])
+    @post("/duties/{duty_id:uuid}/tick", name="rota.tick", guards=[require_login], form="tick")
     async def tick(
         self,
         request: Request,
@@ -182,27 +160,20 @@ class RotaController(Controller):
         slug: str,
         duty_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(TickForm, data)
+        ticked = rotas.ticked_in(data)
+        await rotas.tick(db_session, actor, council, duty_id, ticked, form.note, now_of(request))
+        return redirect(f"/c/{slug}/rota/duties/{duty_id}", "duty_ticked")
 
-        async def act() -> None:
-            form = parse_form(TickForm, data)
-            ticked = rotas.ticked_in(data)
-            await rotas.tick(
-                db_session, actor, council, duty_id, ticked, form.note, now_of(request)
-            )
-
-        return await answer(
-            request,
-            "programmes/duty.html",
-            lambda: self._duty_context(request, db_session, actor, council, duty_id),
-            "tick",
-            act,
-            f"/c/{slug}/rota/duties/{duty_id}",
-            "duty_ticked",
-        )
-
-    @post("/duties/{duty_id:uuid}/swap", name="rota.swap", guards=[require_login])
+    @post(
+        "/duties/{duty_id:uuid}/swap",
+        name="rota.swap",
+        guards=[require_login],
+        form="swap-{duty_id.hex}",
+        page="rota.index",
+    )
     async def swap(
         self,
         request: Request,
@@ -211,16 +182,18 @@ class RotaController(Controller):
         slug: str,
         duty_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(SwapForm, data)
-            await rotas.request_swap(db_session, actor, council, duty_id, form, now_of(request))
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(SwapForm, data)
+        await rotas.request_swap(db_session, actor, council, duty_id, form, now_of(request))
+        return redirect(f"/c/{slug}/rota", "swap_requested")
 
-        return await self._on_page(
-            request, db_session, actor, slug, f"swap-{duty_id.hex}", act, "swap_requested"
-        )
-
-    @post("/swaps/{swap_id:uuid}", name="rota.answer_swap", guards=[require_login])
+    @post(
+        "/swaps/{swap_id:uuid}",
+        name="rota.answer_swap",
+        guards=[require_login],
+        form="answer-{swap_id.hex}",
+    )
     async def answer_swap(
         self,
         request: Request,
@@ -229,13 +202,11 @@ class RotaController(Controller):
         slug: str,
         swap_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(SwapAnswerForm, data)
-            await rotas.answer_swap(db_session, actor, council, swap_id, form, now_of(request))
-
-        name = f"answer-{swap_id.hex}"
-        return await self._on_page(request, db_session, actor, slug, name, act, "swap_answered")
+    ) -> Redirect:
+        council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
+        form = parse_form(SwapAnswerForm, data)
+        await rotas.answer_swap(db_session, actor, council, swap_id, form, now_of(request))
+        return redirect(f"/c/{slug}/rota", "swap_answered")
 
 
 def _weekday(day: dt.date) -> str:

@@ -263,6 +263,8 @@ async def create_round(
         raise FormInvalid({"opens_at": _("请按“2026-12-01 09:00”填写")}, values)
     if closes is None or closes <= opens:
         raise FormInvalid({"closes_at": _("评分截止时间须晚于开始时间")}, values)
+    if closes <= now:
+        raise FormInvalid({"closes_at": _("评分截止时间已过，请填写以后的时间")}, values)
     entrants = await _entrants_from(db, council, shops_text, values)
     scorers = await _scorers_from(db, council, view, form.scorers, values)
     first, last = quarter_dates(form.quarter)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.consultations import links
 from council.conventions import service as conventions
+from council.councils import constituencies as shape
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
@@ -23,7 +24,7 @@ from council.forms import first_value, parse_form
 from council.i18n import _
 from council.voting import meetings, schemas
 from council.voting import service as voting
-from council.voting.models import Ballot, BallotKind, BallotOption, Method
+from council.voting.models import Ballot, BallotKind, BallotOption, Electorate, Method
 from council.voting.workflow import STATUS_LABELS, Status
 from council.web.auth import require_login
 from council.web.forms import Form
@@ -273,6 +274,10 @@ class BallotController(Controller):
             "convention_vote": await conventions.voted_by(db, ballot.id),
             "matter": await links.matter_of_ballot(db, ballot),
         }
+        if ballot.electorate is Electorate.CONSTITUENCIES:
+            # As the constituencies stood when the ballot opened (or now, for a draft).
+            ids = [UUID(v) for v in json.loads(ballot.electorate_spec or "[]")]
+            context["constituencies_then"] = await shape.as_of(db, ids, ballot.opened_at)
         if ballot.status is Status.DRAFT and manage and context["rules"].needs_present:
             context["prospects"] = await voting.prospective_electorate(db, ballot)
         if ballot.status is Status.OPEN and context["can_tally"]:

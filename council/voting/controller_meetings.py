@@ -15,14 +15,14 @@ from council.consultations.controller_meetings import console_page, phone_page, 
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor
-from council.errors import FormInvalid, NotFound
+from council.errors import NotFound
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings, schemas
 from council.voting.controller import labels
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect, wants_fragment
+from council.web.render import page, redirect, wants_fragment
 
 
 async def _form_context(
@@ -54,7 +54,7 @@ class MeetingVoteController(Controller):
         context = await _form_context(db_session, council, meeting_id, {})
         return page(request, "ballots/meeting_form.html", context)
 
-    @post("/", name="meeting_votes.open", guards=[require_login])
+    @post("/", name="meeting_votes.open", guards=[require_login], page="meeting_votes.new")
     async def open(
         self,
         request: Request,
@@ -65,12 +65,8 @@ class MeetingVoteController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            form = parse_form(meetings.MeetingVoteForm, data)
-            await meetings.open_vote(db_session, actor, council, meeting_id, form, now_of(request))
-        except FormInvalid as exc:
-            context = await _form_context(db_session, council, meeting_id, exc.values)
-            return form_page(request, "ballots/meeting_form.html", exc, context)
+        form = parse_form(meetings.MeetingVoteForm, data)
+        await meetings.open_vote(db_session, actor, council, meeting_id, form, now_of(request))
         return redirect(f"/c/{slug}/meetings/{meeting_id}/console", "ballot_opened")
 
     @post("/{ballot_id:uuid}/{step:str}", name="meeting_votes.step", guards=[require_login])

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from council.db import is_retryable
 from council.errors import DomainError, FormInvalid, TransitionRefused
 from council.i18n import N_, _
+from council.web.answer import InPlace, answers_in_place
 from council.web.auth import actor_of
 from council.web.render import wants_fragment
 
@@ -81,15 +82,22 @@ def error_response(
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response[Any]:
-    """A form a handler did not answer in place still says what was wrong with each field."""
-    reasons: Sequence[str] = ()
-    if isinstance(exc, FormInvalid):
-        reasons = list(exc.errors.values())
-    elif isinstance(exc, TransitionRefused):
-        reasons = exc.reasons
-    response = error_response(request, exc.status_code, exc.message, reasons)
-    response.headers.update(exc.headers)
-    return response
+    """A refused form answers in place (web/answer.py); to htmx, and where no page can show it,
+    the refusal says what was wrong with each field in the page's message area."""
+
+    def error_page() -> Response[Any]:
+        reasons: Sequence[str] = ()
+        if isinstance(exc, FormInvalid):
+            reasons = list(dict.fromkeys(exc.errors.values()))
+        elif isinstance(exc, TransitionRefused):
+            reasons = exc.reasons
+        response = error_response(request, exc.status_code, exc.message, reasons)
+        response.headers.update(exc.headers)
+        return response
+
+    if request.method != "GET" and answers_in_place(exc) and not wants_fragment(request):
+        return InPlace(exc, error_page)
+    return error_page()
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response[Any]:

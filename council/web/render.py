@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from council.errors import FormInvalid
 from council.i18n import N_
+from council.web.answer import REFUSAL_KEY, Refusal, refusal_of
 from council.web.auth import actor_of
 
 # Messages shown after a successful POST-redirect-GET, picked by key so no text travels in URLs.
@@ -23,9 +24,12 @@ NOTICES: Mapping[str, str] = {
     "signed_out": N_("已退出登录"),
     "signed_up": N_("注册成功，欢迎加入"),
     "password_changed": N_("密码已修改，其他设备上的登录已失效"),
+    "admin_created": N_("管理员账号已创建，设置页面已关闭。下一步：创建议事会"),
     "council_created": N_("议事会已创建"),
     "facilitator_appointed": N_("已任命主持人"),
     "member_added": N_("成员已添加"),
+    "constituency_added": N_("界别已添加"),
+    "constituency_changed": N_("界别已修改，原名称和席位保留在历史中"),
     "member_ended": N_("成员身份已结束"),
     "shop_added": N_("店铺已添加"),
     "claim_sent": N_("申请已提交，请等待主持人审核"),
@@ -157,6 +161,10 @@ def page(
         "flash": NOTICES.get(notice_key, ""),
         **(context or {}),
     }
+    if refusal := refusal_of(request):
+        # A refused form's page (web/answer.py): the form again, as typed, with its errors.
+        ctx.update(refused=refusal, errors=refusal.errors, values=refusal.values, form=refusal.form)
+        status_code = refusal.status
     # Explicit: a handler annotated ``-> Any`` would otherwise lend its default (JSON) media
     # type to the template, and the browser would show the page's markup as text.
     return Template(
@@ -176,41 +184,21 @@ def form_page(
     *,
     fragment: str | None = None,
 ) -> Template:
-    """The form again, with every field's error and the values the person typed."""
-    return page(
-        request,
-        template,
-        {**(context or {}), "errors": exc.errors, "values": exc.values},
-        fragment=fragment,
-        status_code=exc.status_code,
+    """A refusal a handler answers on a page of its own choosing: shown as web/answer.py
+    shows every refused form (the message at the top, errors beside the fields, the values
+    typed), beside the form named by ``context["form"]``."""
+    shown = dict(context or {})
+    refusal = Refusal(
+        exc.status_code, exc.message, dict(exc.errors), dict(exc.values), shown.get("form", "")
     )
+    request.scope.setdefault("state", {})[REFUSAL_KEY] = refusal
+    return page(request, template, shown, fragment=fragment)
 
 
 def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
-
-
-async def in_place(
-    request: Request,
-    action: Callable[[], Awaitable[str | None]],
-    *,
-    template: str,
-    context: Callable[[], Awaitable[dict[str, Any]]],
-    form: str,
-    success: str,
-    notice: str,
-) -> Template | Redirect:
-    """Run a form's ``action``: on success, redirect (to what it returns, or ``success``) with
-    the notice; refused, the page again with the message beside the form named ``form``."""
-    try:
-        target = await action()
-    except FormInvalid as exc:
-        shown = await context()
-        shown["form"] = form
-        return form_page(request, template, exc, shown)
-    return redirect(target or success, notice)
 
 
 def more_link(params: Mapping[str, str], after: UUID | None) -> str | None:

@@ -4,7 +4,6 @@ opinions, sign-off and reopen requests, and the queue of what waits for each of 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +11,6 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.consultations.controller import matter_context
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
@@ -21,7 +19,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, in_place, page, redirect
+from council.web.render import page, redirect
 from council.workflows import service, supervision, timeline, workflow
 from council.workflows.models import OpinionKind
 from council.workflows.schemas import (
@@ -93,43 +91,30 @@ class WorkflowController(Controller):
         context = await self._context(request, db_session, actor, council, matter_id)
         return page(request, "workflows/timeline.html", context)
 
-    async def _post(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        matter_id: UUID,
-        form_name: str,
-        action: Callable[[Council], Awaitable[str | None]],
-        notice: str,
-    ) -> Template | Redirect:
-        council = await councils.require(db, actor, slug, Action.VIEW_MATTERS)
-        return await in_place(
-            request,
-            lambda: action(council),
-            template="workflows/timeline.html",
-            context=lambda: self._context(request, db, actor, council, matter_id),
-            form=form_name,
-            success=_base(slug, matter_id),
-            notice=notice,
-        )
+    async def _council(self, db: AsyncSession, actor: Actor, slug: str) -> Council:
+        return await councils.require(db, actor, slug, Action.VIEW_MATTERS)
 
-    @post("/matters/{matter_id:uuid}/workflow", name="workflows.start", guards=[require_login])
+    @post(
+        "/matters/{matter_id:uuid}/workflow",
+        name="workflows.start",
+        guards=[require_login],
+        form="workflow",
+    )
     async def start(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, matter_id: UUID
-    ) -> Template | Redirect:
-        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        try:
-            await service.start(db_session, actor, council, matter_id, now_of(request))
-        except FormInvalid as exc:
-            # The matter page, where the button is: the refusal beside it.
-            context = await matter_context(request, db_session, actor, council, matter_id)
-            context["form"] = "workflow"
-            return form_page(request, "consultations/matter.html", exc, context)
+    ) -> Redirect:
+        """Answered on the matter page, where the button is."""
+        council = await self._council(db_session, actor, slug)
+        await service.start(db_session, actor, council, matter_id, now_of(request))
         return redirect(_base(slug, matter_id), "workflow_started")
 
-    @post("/matters/{matter_id:uuid}/workflow/move", name="workflows.move", guards=[require_login])
+    @post(
+        "/matters/{matter_id:uuid}/workflow/move",
+        name="workflows.move",
+        guards=[require_login],
+        page="workflows.timeline",
+        form=lambda typed: "back" if typed.get("back") else "move",
+    )
     async def move(
         self,
         request: Request,
@@ -138,19 +123,18 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        form_name = "back" if data.get("back") else "move"
-
-        async def act(council: Council) -> None:
-            form = parse_form(MoveForm, data)
-            await service.move(db_session, actor, council, matter_id, form, now_of(request))
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, form_name, act, "stage_moved"
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(MoveForm, data)
+        await service.move(db_session, actor, council, matter_id, form, now_of(request))
+        return redirect(_base(slug, matter_id), "stage_moved")
 
     @post(
-        "/matters/{matter_id:uuid}/workflow/review", name="workflows.review", guards=[require_login]
+        "/matters/{matter_id:uuid}/workflow/review",
+        name="workflows.review",
+        guards=[require_login],
+        page="workflows.timeline",
+        form="review",
     )
     async def review(
         self,
@@ -160,35 +144,32 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ReviewForm, data)
-            await service.record_review(
-                db_session, actor, council, matter_id, form, now_of(request)
-            )
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "review", act, "review_recorded"
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(ReviewForm, data)
+        await service.record_review(db_session, actor, council, matter_id, form, now_of(request))
+        return redirect(_base(slug, matter_id), "review_recorded")
 
     @post(
-        "/matters/{matter_id:uuid}/workflow/ballot", name="workflows.ballot", guards=[require_login]
+        "/matters/{matter_id:uuid}/workflow/ballot",
+        name="workflows.ballot",
+        guards=[require_login],
+        page="workflows.timeline",
+        form="ballot",
     )
     async def ballot(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, matter_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            ballot = await service.draft_ballot(
-                db_session, actor, council, matter_id, now_of(request)
-            )
-            return f"/c/{slug}/ballots/{ballot.id}"
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "ballot", act, "ballot_created"
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        ballot = await service.draft_ballot(db_session, actor, council, matter_id, now_of(request))
+        return redirect(f"/c/{slug}/ballots/{ballot.id}", "ballot_created")
 
     @post(
-        "/matters/{matter_id:uuid}/workflow/notice", name="workflows.notice", guards=[require_login]
+        "/matters/{matter_id:uuid}/workflow/notice",
+        name="workflows.notice",
+        guards=[require_login],
+        page="workflows.timeline",
+        form="notice",
     )
     async def notice(
         self,
@@ -198,25 +179,23 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            kinds = {k.value: k for k in service.NOTICE_STAGES}
-            kind = kinds.get(str(data.get("kind", "")))
-            if kind is None:
-                raise FormInvalid({"_form": _("请选择要起草的公示")})
-            draft = await service.draft_notice(
-                db_session, actor, council, matter_id, kind, now_of(request)
-            )
-            return f"/c/{slug}/notices/{draft.id}"
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "notice", act, "notice_drafted"
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        kinds = {k.value: k for k in service.NOTICE_STAGES}
+        kind = kinds.get(str(data.get("kind", "")))
+        if kind is None:
+            raise FormInvalid({"_form": _("请选择要起草的公示")})
+        draft = await service.draft_notice(
+            db_session, actor, council, matter_id, kind, now_of(request)
         )
+        return redirect(f"/c/{slug}/notices/{draft.id}", "notice_drafted")
 
     @post(
         "/matters/{matter_id:uuid}/workflow/opinions",
         name="workflows.opinion",
         guards=[require_login],
+        page="workflows.timeline",
+        form="opinion",
     )
     async def opinion(
         self,
@@ -226,21 +205,18 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(OpinionForm, data)
-            await supervision.file_opinion(
-                db_session, actor, council, matter_id, form, now_of(request)
-            )
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "opinion", act, "opinion_filed"
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(OpinionForm, data)
+        await supervision.file_opinion(db_session, actor, council, matter_id, form, now_of(request))
+        return redirect(_base(slug, matter_id), "opinion_filed")
 
     @post(
         "/matters/{matter_id:uuid}/workflow/signoff",
         name="workflows.signoff",
         guards=[require_login],
+        page="workflows.timeline",
+        form="signoff",
     )
     async def sign_off(
         self,
@@ -250,19 +226,18 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(SignOffForm, data)
-            await supervision.sign_off(db_session, actor, council, matter_id, form, now_of(request))
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "signoff", act, "signed_off"
-        )
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(SignOffForm, data)
+        await supervision.sign_off(db_session, actor, council, matter_id, form, now_of(request))
+        return redirect(_base(slug, matter_id), "signed_off")
 
     @post(
         "/matters/{matter_id:uuid}/workflow/reopen",
         name="workflows.reopen",
         guards=[require_login],
+        page="workflows.timeline",
+        form="reopen",
     )
     async def reopen(
         self,
@@ -272,21 +247,20 @@ class WorkflowController(Controller):
         slug: str,
         matter_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ReopenForm, data)
-            await supervision.request_reopen(
-                db_session, actor, council, matter_id, form, now_of(request)
-            )
-
-        return await self._post(
-            request, db_session, actor, slug, matter_id, "reopen", act, "reopen_requested"
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(ReopenForm, data)
+        await supervision.request_reopen(
+            db_session, actor, council, matter_id, form, now_of(request)
         )
+        return redirect(_base(slug, matter_id), "reopen_requested")
 
     @post(
         "/matters/{matter_id:uuid}/workflow/reopen/{opinion_id:uuid}",
         name="workflows.reopen_answer",
         guards=[require_login],
+        page="workflows.timeline",
+        form="reopen-{opinion_id.hex}",
     )
     async def answer_reopen(
         self,
@@ -297,23 +271,13 @@ class WorkflowController(Controller):
         matter_id: UUID,
         opinion_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> None:
-            form = parse_form(ReopenAnswerForm, data)
-            await supervision.answer_reopen(
-                db_session, actor, council, matter_id, opinion_id, form, now_of(request)
-            )
-
-        return await self._post(
-            request,
-            db_session,
-            actor,
-            slug,
-            matter_id,
-            f"reopen-{opinion_id.hex}",
-            act,
-            "reopen_answered",
+    ) -> Redirect:
+        council = await self._council(db_session, actor, slug)
+        form = parse_form(ReopenAnswerForm, data)
+        await supervision.answer_reopen(
+            db_session, actor, council, matter_id, opinion_id, form, now_of(request)
         )
+        return redirect(_base(slug, matter_id), "reopen_answered")
 
     @get("/supervision", name="workflows.queue", guards=[require_login])
     async def queue(

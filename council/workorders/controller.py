@@ -29,11 +29,10 @@ from council.files.images import MAX_FILE_BYTES, MAX_FILES, ImageRejected
 from council.forms import parse_form
 from council.i18n import _
 from council.issues import service as issues
-from council.issues.controller import detail_context
 from council.issues.models import Issue
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 from council.workorders import figures, service, workflow
 from council.workorders import service_departments as departments
 from council.workorders import service_reads as reads
@@ -211,12 +210,8 @@ class WorkOrderController(Controller):
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.EDIT_SETTINGS)
         now = _now(request)
-        try:
-            form = parse_form(OrderSettingsForm, data)
-            await departments.update_settings(db_session, actor, council, form, now)
-        except FormInvalid as exc:
-            context = await self._queue_context(db_session, actor, council, now)
-            return form_page(request, "workorders/queue.html", exc, context)
+        form = parse_form(OrderSettingsForm, data)
+        await departments.update_settings(db_session, actor, council, form, now)
         return redirect(f"/c/{slug}/orders", "settings_saved")
 
     # --- one order ------------------------------------------------------------------------------
@@ -230,60 +225,38 @@ class WorkOrderController(Controller):
         context = await order_context(db_session, actor, council, order, _now(request))
         return page(request, "workorders/order.html", context)
 
-    async def _act(
-        self,
-        request: Request,
-        db: AsyncSession,
-        actor: Actor,
-        slug: str,
-        order_id: UUID,
-        form_name: str,
-        data: dict[str, Any],
-        act: Act,
-    ) -> Template | Redirect:
-        """Run one form of the order page; a refusal shows the page again, the form's input
-        kept and the reason beside it, with the refusal's status. Nothing was written."""
-        council = await _council(db, actor, slug)
-        try:
-            notice = await act(council)
-        except Exception as exc:
-            refused = service.refused_in_place(exc)
-            if refused is None:
-                raise
-            await db.rollback()
-            council = await _council(db, actor, slug)
-            order = await service.get(db, council, order_id)
-            context = await order_context(db, actor, council, order, _now(request))
-            context["form"] = form_name
-            refused.values = refused.values or text_values(data)
-            return form_page(request, "workorders/order.html", refused, context)
-        return redirect(f"/c/{slug}/orders/{order_id}", notice)
-
-    @post("/orders/{order_id:uuid}/accept", name="orders.accept", guards=[require_login])
+    @post(
+        "/orders/{order_id:uuid}/accept",
+        name="orders.accept",
+        guards=[require_login],
+        form="accept",
+    )
     async def accept(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, order_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            await service.accept(db_session, actor, council, order_id, _now(request))
-            return "order_accepted"
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        await service.accept(db_session, actor, council, order_id, _now(request))
+        return redirect(f"/c/{slug}/orders/{order_id}", "order_accepted")
 
-        return await self._act(request, db_session, actor, slug, order_id, "accept", {}, act)
-
-    @post("/orders/{order_id:uuid}/arrive", name="orders.arrive", guards=[require_login])
+    @post(
+        "/orders/{order_id:uuid}/arrive",
+        name="orders.arrive",
+        guards=[require_login],
+        form="arrive",
+    )
     async def arrive(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, order_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            await whistles.arrive(db_session, actor, council, order_id, _now(request))
-            return "order_arrived"
-
-        return await self._act(request, db_session, actor, slug, order_id, "arrive", {}, act)
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        await whistles.arrive(db_session, actor, council, order_id, _now(request))
+        return redirect(f"/c/{slug}/orders/{order_id}", "order_arrived")
 
     @post(
         "/orders/{order_id:uuid}/reply",
         name="orders.reply",
         guards=[require_login],
         request_max_body_size=UPLOAD_BODY_LIMIT,
+        form="reply",
     )
     async def reply(
         self,
@@ -293,31 +266,33 @@ class WorkOrderController(Controller):
         slug: str,
         order_id: UUID,
         data: MultipartForm,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         state = request.app.state
+        council = await _council(db_session, actor, slug)
+        form = parse_form(ReplyForm, data)
+        try:
+            images = await files.clean_uploads(files.uploads_in(data.get("photos")))
+        except ImageRejected as exc:
+            raise FormInvalid({"photos": exc.message}, text_values(data)) from None
+        await service.reply(
+            db_session,
+            state.storage,
+            actor,
+            council,
+            order_id,
+            form,
+            images,
+            upload_limit=state.settings.uploads_per_person_hour,
+            now=_now(request),
+        )
+        return redirect(f"/c/{slug}/orders/{order_id}", "order_replied")
 
-        async def act(council: Council) -> str:
-            form = parse_form(ReplyForm, data)
-            try:
-                images = await files.clean_uploads(files.uploads_in(data.get("photos")))
-            except ImageRejected as exc:
-                raise FormInvalid({"photos": exc.message}, text_values(data)) from None
-            await service.reply(
-                db_session,
-                state.storage,
-                actor,
-                council,
-                order_id,
-                form,
-                images,
-                upload_limit=state.settings.uploads_per_person_hour,
-                now=_now(request),
-            )
-            return "order_replied"
-
-        return await self._act(request, db_session, actor, slug, order_id, "reply", data, act)
-
-    @post("/orders/{order_id:uuid}/extension", name="orders.extension", guards=[require_login])
+    @post(
+        "/orders/{order_id:uuid}/extension",
+        name="orders.extension",
+        guards=[require_login],
+        form="extension",
+    )
     async def extension(
         self,
         request: Request,
@@ -326,20 +301,17 @@ class WorkOrderController(Controller):
         slug: str,
         order_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(ExtensionForm, data)
-            await service.request_extension(
-                db_session, actor, council, order_id, form, _now(request)
-            )
-            return "extension_requested"
-
-        return await self._act(request, db_session, actor, slug, order_id, "extension", data, act)
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        form = parse_form(ExtensionForm, data)
+        await service.request_extension(db_session, actor, council, order_id, form, _now(request))
+        return redirect(f"/c/{slug}/orders/{order_id}", "extension_requested")
 
     @post(
         "/orders/{order_id:uuid}/extensions/{extension_id:uuid}",
         name="orders.decide_extension",
         guards=[require_login],
+        form="decide",
     )
     async def decide_extension(
         self,
@@ -350,17 +322,20 @@ class WorkOrderController(Controller):
         order_id: UUID,
         extension_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(DecisionForm, data)
-            await service.decide_extension(
-                db_session, actor, council, order_id, extension_id, form, _now(request)
-            )
-            return "extension_decided"
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        form = parse_form(DecisionForm, data)
+        await service.decide_extension(
+            db_session, actor, council, order_id, extension_id, form, _now(request)
+        )
+        return redirect(f"/c/{slug}/orders/{order_id}", "extension_decided")
 
-        return await self._act(request, db_session, actor, slug, order_id, "decide", data, act)
-
-    @post("/orders/{order_id:uuid}/verify", name="orders.verify", guards=[require_login])
+    @post(
+        "/orders/{order_id:uuid}/verify",
+        name="orders.verify",
+        guards=[require_login],
+        form="verify",
+    )
     async def verify(
         self,
         request: Request,
@@ -369,25 +344,26 @@ class WorkOrderController(Controller):
         slug: str,
         order_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(VerifyForm, data)
-            order = await service.verify(db_session, actor, council, order_id, form, _now(request))
-            return "order_verified" if order.status is OrderStatus.VERIFIED else "order_returned"
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        form = parse_form(VerifyForm, data)
+        order = await service.verify(db_session, actor, council, order_id, form, _now(request))
+        return redirect(
+            f"/c/{slug}/orders/{order_id}",
+            "order_verified" if order.status is OrderStatus.VERIFIED else "order_returned",
+        )
 
-        return await self._act(request, db_session, actor, slug, order_id, "verify", data, act)
-
-    @post("/orders/{order_id:uuid}/close", name="orders.close", guards=[require_login])
+    @post(
+        "/orders/{order_id:uuid}/close", name="orders.close", guards=[require_login], form="close"
+    )
     async def close(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, order_id: UUID
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            await service.close(db_session, actor, council, order_id, _now(request))
-            return "order_closed"
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        await service.close(db_session, actor, council, order_id, _now(request))
+        return redirect(f"/c/{slug}/orders/{order_id}", "order_closed")
 
-        return await self._act(request, db_session, actor, slug, order_id, "close", {}, act)
-
-    @post("/orders/{order_id:uuid}/rate", name="orders.rate", guards=[require_login])
+    @post("/orders/{order_id:uuid}/rate", name="orders.rate", guards=[require_login], form="rate")
     async def rate(
         self,
         request: Request,
@@ -396,17 +372,17 @@ class WorkOrderController(Controller):
         slug: str,
         order_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
-        async def act(council: Council) -> str:
-            form = parse_form(RateForm, data)
-            await service.rate(db_session, actor, council, order_id, form, _now(request))
-            return "order_rated"
-
-        return await self._act(request, db_session, actor, slug, order_id, "rate", data, act)
+    ) -> Redirect:
+        council = await _council(db_session, actor, slug)
+        form = parse_form(RateForm, data)
+        await service.rate(db_session, actor, council, order_id, form, _now(request))
+        return redirect(f"/c/{slug}/orders/{order_id}", "order_rated")
 
     # --- referral from an issue -------------------------------------------------------------
 
-    @post("/issues/{issue_id:uuid}/refer", name="issues.refer", guards=[require_login])
+    @post(
+        "/issues/{issue_id:uuid}/refer", name="issues.refer", guards=[require_login], form="refer"
+    )
     async def refer(
         self,
         request: Request,
@@ -416,22 +392,10 @@ class WorkOrderController(Controller):
         issue_id: UUID,
         data: Form,
     ) -> Template | Redirect:
-        """转办 from the issue page; a refusal shows the issue page again with the form kept."""
+        """转办 from the issue page."""
         council = await councils.require(db_session, actor, slug, Action.DISPATCH_ORDERS)
-        try:
-            form = parse_form(ReferForm, data)
-            order = await service.refer(db_session, actor, council, issue_id, form, _now(request))
-        except Exception as exc:
-            refused = service.refused_in_place(exc)
-            if refused is None:
-                raise
-            await db_session.rollback()
-            council = await councils.get_by_slug(db_session, slug)
-            issue = await issues.get_visible(db_session, actor, council, issue_id)
-            context = await detail_context(db_session, actor, council, issue, _now(request))
-            context["form"] = "refer"
-            refused.values = refused.values or text_values(data)
-            return form_page(request, "issues/detail.html", refused, context)
+        form = parse_form(ReferForm, data)
+        order = await service.refer(db_session, actor, council, issue_id, form, _now(request))
         return redirect(service.link(council, order), "order_dispatched")
 
     # --- 吹哨报到 -----------------------------------------------------------------------------
@@ -466,25 +430,14 @@ class WorkOrderController(Controller):
         context["values"]["issue_number"] = issue[:12]
         return page(request, "workorders/whistle_new.html", context)
 
-    @post("/whistles", name="whistles.create", guards=[require_login])
+    @post("/whistles", name="whistles.create", guards=[require_login], page="whistles.new")
     async def whistle_create(
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.DISPATCH_ORDERS)
         chosen = [i.hex for i in ids_in(data, "departments")]
-        try:
-            form = parse_form(WhistleForm, data)
-            whistle = await whistles.summon(db_session, actor, council, form, chosen, _now(request))
-        except Exception as exc:
-            refused = service.refused_in_place(exc)
-            if refused is None:
-                raise
-            await db_session.rollback()
-            council = await _council(db_session, actor, slug)
-            values = {**text_values(data), **refused.values, "departments": chosen}
-            context = await self._whistle_form(db_session, council, values)
-            refused.values = values
-            return form_page(request, "workorders/whistle_new.html", refused, context)
+        form = parse_form(WhistleForm, data)
+        whistle = await whistles.summon(db_session, actor, council, form, chosen, _now(request))
         return redirect(whistles.link(council, whistle), "whistle_summoned")
 
     @get("/whistles/{whistle_id:uuid}", name="whistles.detail")

@@ -4,7 +4,6 @@ they serve, and the working-day calendar."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -14,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils import service as councils
 from council.councils.permissions import Actor
-from council.errors import Conflict, FormInvalid
 from council.forms import parse_form
 from council.web.auth import require_admin
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 from council.workorders import service_departments as service
 from council.workorders.controller import ids_in
 from council.workorders.models import DayKind
@@ -41,46 +39,27 @@ class StreetController(Controller):
             "form": "",
         }
 
-    async def _submit(
-        self,
-        request: Request,
-        db: AsyncSession,
-        form_name: str,
-        act: Callable[[], Awaitable[None]],
-        notice: str,
-    ) -> Template | Redirect:
-        """One form of the departments page; a refusal shows the page again in place."""
-        try:
-            await act()
-        except (FormInvalid, Conflict) as exc:
-            refused = exc if isinstance(exc, FormInvalid) else FormInvalid({"_form": exc.message})
-            refused.status_code = exc.status_code
-            await db.rollback()
-            context = await self._departments(db)
-            context["form"] = form_name
-            return form_page(request, "workorders/admin_departments.html", refused, context)
-        return redirect("/admin/departments", notice)
-
     @get("/departments", name="admin.departments")
     async def departments(self, request: Request, db_session: AsyncSession) -> Template:
         context = await self._departments(db_session)
         return page(request, "workorders/admin_departments.html", context)
 
-    @post("/departments", name="admin.create_department")
+    @post("/departments", name="admin.create_department", form="new")
     async def create_department(
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
         chosen = ids_in(data, "councils")
+        form = parse_form(DepartmentForm, data)
+        department = await service.create_department(db_session, actor, form, now)
+        await service.set_councils(db_session, actor, department.id, chosen, now)
+        return redirect("/admin/departments", "department_created")
 
-        async def act() -> None:
-            form = parse_form(DepartmentForm, data)
-            department = await service.create_department(db_session, actor, form, now)
-            await service.set_councils(db_session, actor, department.id, chosen, now)
-
-        return await self._submit(request, db_session, "new", act, "department_created")
-
-    @post("/departments/{department_id:uuid}/councils", name="admin.department_councils")
+    @post(
+        "/departments/{department_id:uuid}/councils",
+        name="admin.department_councils",
+        form="councils-{department_id.hex}",
+    )
     async def department_councils(
         self,
         request: Request,
@@ -88,18 +67,17 @@ class StreetController(Controller):
         actor: Actor,
         department_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
         chosen = ids_in(data, "councils")
+        await service.set_councils(db_session, actor, department_id, chosen, now)
+        return redirect("/admin/departments", "department_saved")
 
-        async def act() -> None:
-            await service.set_councils(db_session, actor, department_id, chosen, now)
-
-        return await self._submit(
-            request, db_session, f"councils-{department_id.hex}", act, "department_saved"
-        )
-
-    @post("/departments/{department_id:uuid}/liaisons", name="admin.add_liaison")
+    @post(
+        "/departments/{department_id:uuid}/liaisons",
+        name="admin.add_liaison",
+        form="liaison-{department_id.hex}",
+    )
     async def add_liaison(
         self,
         request: Request,
@@ -107,16 +85,11 @@ class StreetController(Controller):
         actor: Actor,
         department_id: UUID,
         data: Form,
-    ) -> Template | Redirect:
+    ) -> Redirect:
         now = request.app.state.clock.now()
-
-        async def act() -> None:
-            form = parse_form(LiaisonForm, data)
-            await service.add_liaison(db_session, actor, department_id, form, now)
-
-        return await self._submit(
-            request, db_session, f"liaison-{department_id.hex}", act, "liaison_added"
-        )
+        form = parse_form(LiaisonForm, data)
+        await service.add_liaison(db_session, actor, department_id, form, now)
+        return redirect("/admin/departments", "liaison_added")
 
     @post("/liaisons/{liaison_id:uuid}/end", name="admin.end_liaison")
     async def end_liaison(
@@ -150,12 +123,8 @@ class StreetController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, data: Form
     ) -> Template | Redirect:
         now = request.app.state.clock.now()
-        try:
-            form = parse_form(CalendarForm, data)
-            await service.set_days(db_session, actor, form, now)
-        except FormInvalid as exc:
-            context = await self._calendar(db_session, _year_of(exc.values.get("start"), now))
-            return form_page(request, "workorders/admin_calendar.html", exc, context)
+        form = parse_form(CalendarForm, data)
+        await service.set_days(db_session, actor, form, now)
         return redirect(f"/admin/calendar?year={form.start[:4]}", "calendar_saved")
 
     @post("/calendar/{day_id:uuid}/remove", name="admin.calendar_remove")

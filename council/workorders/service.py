@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from council.audit import service as audit
 from council.councils.models import ClaimStatus, Council, Membership, Role
 from council.councils.permissions import Action, Actor, Visibility, acts_for, can, may_verify
-from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
+from council.errors import NotAllowed, NotFound, TransitionRefused
 from council.files import service as files
 from council.files.images import CleanImage
 from council.files.storage import Storage
@@ -652,14 +652,3 @@ async def send_reminders(db: AsyncSession, now: dt.datetime) -> int:
         )
         sent += 1
     return sent
-
-
-def refused_in_place(exc: Exception) -> FormInvalid | None:
-    """A refusal a form answers in place: the message under the form, with its status."""
-    if isinstance(exc, FormInvalid):
-        return exc
-    if isinstance(exc, TransitionRefused | NotAllowed | Conflict):
-        refused = FormInvalid({"_form": exc.message})
-        refused.status_code = exc.status_code
-        return refused
-    return None

@@ -35,9 +35,12 @@ def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
     form.get_by_label("编号").fill("41")
     form.get_by_label("店名").fill("又一家")
     form.get_by_role("button", name="添加店铺").click()
-    expect(page.get_by_text("本议事会已有编号为 41 的店铺")).to_be_visible()
+    # Beside the field, and in the refusal at the top of the page.
+    form = page.locator("form[action$='/manage/shops']")
+    expect(form.get_by_text("本议事会已有编号为 41 的店铺")).to_be_visible()
+    expect(page.locator("#refusal")).to_contain_text("本议事会已有编号为 41 的店铺")
 
-    page.goto(f"{live_server}/c/zhonglou")
+    page.goto(f"{live_server}/c/zhonglou/shops")  # the public list of the council's shops
     expect(page.get_by_role("cell", name="钟楼糖水铺")).to_be_visible()
     expect(page.get_by_role("heading", name="店铺（41 家）")).to_be_visible()
     expect(page.get_by_text("又一家")).to_have_count(0)

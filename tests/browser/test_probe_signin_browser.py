@@ -22,7 +22,9 @@ def test_probe_1_wrong_password_shows_the_form_with_its_message(
         page.locator("main").get_by_role("button", name="登录").click()
     assert answer.value.status == 422
     assert answer.value.headers["content-type"] == "text/html; charset=utf-8"
-    expect(page.get_by_text("账号或密码不正确")).to_be_visible()
+    # At the top of the page and beside the password.
+    expect(page.locator("#refusal")).to_contain_text("账号或密码不正确")
+    expect(page.locator("#e-password")).to_have_text("账号或密码不正确")
     expect(page.get_by_label("账号")).to_have_value("jumin01")  # what was typed stays
     expect(page.locator("body")).not_to_contain_text("<!doctype")
     if engine_name == "sqlite":
@@ -55,7 +57,8 @@ def test_probe_1_a_person_with_the_second_factor_signs_in_through_the_code_page(
     expect(code_box).to_be_visible()
     code_box.fill("000000")
     page.get_by_role("button", name="验证并登录").click()
-    expect(page.get_by_text("验证码不正确")).to_be_visible()
+    expect(page.locator("#refusal")).to_contain_text("验证码不正确")
+    expect(page.locator("#e-code")).to_contain_text("验证码不正确")
     if engine_name == "sqlite":
         screenshot(page, "signin-code-phone")
     # The step after the one used at enrolment: a code is accepted once only.

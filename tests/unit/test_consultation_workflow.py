@@ -169,6 +169,17 @@ def test_R25_merchants_pay_consensus_names_everything() -> None:
     assert plan_problems(general) == {}
 
 
+def test_plan_deadline_before_today_is_refused() -> None:
+    late = PlanFacts(
+        merchants_pay=False,
+        agreed_text="错峰经营",
+        owners=3,
+        has_deadline=True,
+        deadline_passed=True,
+    )
+    assert plan_problems(late) == {"deadline": "完成期限不能早于今天"}
+
+
 @pytest.mark.parametrize(
     ("rule", "present", "eligible", "met"),
     [

@@ -8,8 +8,10 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 
 from council.app import create_app
@@ -83,6 +85,13 @@ async def test_probe_walk_reaches_every_route_of_the_app(walked: tuple[Litestar,
     assert [path for path, forms in site.post_targets().items() if not forms] == []
     # Most forms are found on the pages themselves, not only made up from the route table.
     assert len(site.forms) >= len(site.post_targets()) * 2 // 3
+
+
+async def test_crawl_of_every_role_finds_no_link_to_an_error(walked: tuple[Litestar, Site]) -> None:
+    """Links never lead to a 404 (or any 4xx/5xx) a person did not ask for: every link each
+    role is shown, followed as that role, answers."""
+    _app, site = walked
+    assert site.broken == [], "\n".join(site.broken)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -193,3 +202,77 @@ async def test_probe_fuzz_every_path_parameter_never_causes_a_server_error(
                         elif method == "GET" and route.path not in NOT_PAGES:
                             _check(response, f"GET {url}", failures)
     assert failures == []
+
+
+TYPED = "请保留我写的这句话"  # what a person typed, to be found again on the refused form
+REFUSED = (403, 409, 422)
+
+
+def _not_in_place(response: Response, form: Form) -> str | None:
+    """Why a refusal is not the form's page again with the input and a message, or None. Bad
+    input (422) shows the form again as typed; a move the state or the person's role no
+    longer allows (409, 403) may leave the form out, its reason at the top."""
+    html = response.text
+    if 'class="panel error-page"' in html:
+        return "a bare error page"
+    if 'id="refusal"' not in html or "没有保存" not in html:
+        return "no message at the top"
+    if response.status_code != 422:
+        return None
+    if not _shows(html, form):
+        return MISSING
+    if form.texts and TYPED not in html:
+        return "the input typed is lost"
+    return None
+
+
+MISSING = "the form is not on the page"
+
+
+def _shows(html: str, form: Form) -> bool:
+    action = urlsplit(form.action).path
+    return re.search(rf'(action|hx-post)="{re.escape(action)}/?"', html) is not None
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+async def test_every_refused_form_answers_in_place_with_the_input_kept(
+    walked: tuple[Litestar, Site], role: str
+) -> None:
+    """Each form a role is shown, sent with what a person types filled in and every other
+    field blank: refused, the same page comes back with the form, what was typed and a zh-CN
+    message (and, to htmx, the message in the page's message area), never a bare error page."""
+    app, site = walked
+    failures: list[str] = []
+    answered: list[str] = []
+    async with client_for(app) as client:
+        if login := ROLES[role]:
+            await sign_in(client, login)
+        for path, forms in site.post_targets().items():
+            mine = [f for f in forms if f.role == role and f.action != "/signout"]
+            for form in mine[:1]:
+                # Typed fields filled in, hidden ones as the page set them, the rest blank.
+                data = [
+                    (n, TYPED if n in form.texts else v if n in form.hidden else "")
+                    for n, v in form.fields
+                    if n != "_csrf_token"
+                ]
+                response = await submit(client, form, data)
+                if response.status_code not in REFUSED or 'id="refusal"' not in response.text:
+                    if response.status_code in (409, 422):
+                        failures.append(f"{path}: {_not_in_place(response, form)}")
+                    continue
+                answered.append(path)
+                problem = _not_in_place(response, form)
+                if problem == MISSING:
+                    # A form no page showed (made up from the route table), or one whose record
+                    # earlier posts moved on, is gone from its page for everyone.
+                    fresh = (await client.get(form.page)).text if form.page else ""
+                    problem = problem if _shows(fresh, form) else None
+                if problem:
+                    failures.append(f"{path}: {problem}")
+                again = await submit(client, form, data, **HTMX)
+                if again.headers.get("hx-retarget") != "#messages" or "error-box" not in again.text:
+                    failures.append(f"{path} (htmx): {again.status_code}")
+    assert failures == [], "\n".join(failures)
+    # Not a vacuous pass: every role that is shown forms has some refused in place.
+    assert answered or not any(f.role == role for fs in site.forms.values() for f in fs)
