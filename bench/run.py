@@ -56,7 +56,7 @@ PACED_SECONDS = 10.0
 READ_RATE = float(os.environ.get("BENCH_READ_RATE", "50"))  # public reads/s alongside
 KILL_VOTERS = 500  # S32: kill -9 during 500 concurrent votes
 KILL_AFTER = int(os.environ.get("BENCH_KILL_AFTER", "150"))  # acknowledgements before it
-LARGE_VERSION = 1  # bump when bench/grow.py changes what it builds
+LARGE_VERSION = 3  # bump when bench/grow.py or the migration chain changes what it builds
 SLUG = "zhonglou"
 PAGES = {
     "front page": "/",

@@ -49,11 +49,13 @@ from council.files.storage import storage_for
 from council.i18n import gettext, ngettext
 from council.issues import workflow as issue_workflow
 from council.issues.controller import IssueController
-from council.issues.controller_calls import CallController, NotificationController
+from council.issues.controller_calls import CallController
 from council.issues.controller_snap import SnapController
 from council.notices.controller import NoticeController
 from council.notices.periods import kind_label as notice_kind_label
 from council.notices.periods import label as notice_label
+from council.notifications.controller import NotificationController, TodoController
+from council.notifications.delivery import Dispatcher
 from council.opendata.api import api_router
 from council.opendata.controller import OpenDataController
 from council.programmes.controller import ProgrammeController
@@ -68,6 +70,7 @@ from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
 from council.web.inputs import refuse_unusable_parameters
+from council.web.pagecache import PageCache, PageCacheMiddleware, raise_versions, versions_for
 from council.web.retry import RetryMiddleware
 from council.web.security import SecurityMiddleware
 from council.web.traffic import UNMETERED, AnonymousLimitMiddleware
@@ -181,9 +184,10 @@ async def announce_setup(app: Litestar) -> None:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     clock = clock or Clock()
-    db_config = alchemy_config(settings)
+    db_config = alchemy_config(settings, before_commit=raise_versions)
     counters = counters_for(settings, db_config.get_engine())
     sessions = SessionCache(db_config.get_engine(), settings)
+    pages = PageCache(versions_for(settings, db_config.get_engine()))
     app = Litestar(
         route_handlers=[
             healthz,
@@ -203,6 +207,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             IssueController,
             CallController,
             NotificationController,
+            TodoController,
             BallotController,
             MeetingVoteController,
             ConventionController,
@@ -234,6 +239,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             DefineMiddleware(SessionAuthMiddleware, exclude=list(UNMETERED)),
             AnonymousLimitMiddleware(),
             DefineMiddleware(CsrfMiddleware, settings=settings),
+            PageCacheMiddleware,
         ],
         template_config=_template_config(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
@@ -246,10 +252,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "storage": storage_for(settings),
                 "counters": counters,
                 "sessions": sessions,
+                "pages": pages,
             }
         ),
         on_startup=[announce_setup],
-        on_shutdown=[sessions.close, counters.close],
+        on_shutdown=[sessions.close, pages.close, counters.close],
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 403, 405}),
         debug=settings.debug,
         # The JSON API is documented at /schema (the document itself: no UI page loading
@@ -263,6 +270,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ),
         include_in_schema=False,
     )
+    # Notifications go out after their commit, from this process, never inside a request.
+    dispatcher = Dispatcher(
+        db_config.get_session, lambda: app.state.settings, lambda: app.state.clock
+    )
+    app.state.dispatcher = dispatcher
+    app.on_startup.append(dispatcher.kick)
+    app.on_shutdown.insert(0, dispatcher.close)
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).
     app.asgi_handler = RetryMiddleware(app.asgi_handler, db_config.session_scope_key)

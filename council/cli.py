@@ -61,6 +61,15 @@ async def _send_reminders(app: Litestar) -> int:
     async with config.get_session() as db:
         sent = await orders.send_reminders(db, app.state.clock.now())
         await db.commit()
+    # The reminders' e-mails and webhooks go out now, from this process, after the commit.
+    await app.state.dispatcher.drain()
+    await config.get_engine().dispose()
+    return sent
+
+
+async def _deliver(app: Litestar) -> int:
+    config = app.state.alchemy
+    sent = int(await app.state.dispatcher.drain())
     await config.get_engine().dispose()
     return sent
 
@@ -190,6 +199,19 @@ class CouncilCLIPlugin(CLIPluginProtocol):
         def remind(app: Litestar) -> None:
             sent = asyncio.run(_send_reminders(app))
             click.echo(f"Reminders sent for {sent} work order(s).")
+
+        @cli.group(name="notifications", help="Notifications by e-mail and webhook.")
+        def notifications() -> None:
+            pass
+
+        @notifications.command(
+            name="deliver",
+            help="Send every e-mail and webhook delivery that is due, retries included. The "
+            "server does this by itself; run it from cron to cover a server that was down.",
+        )
+        def deliver(app: Litestar) -> None:
+            sent = asyncio.run(_deliver(app))
+            click.echo(f"Deliveries sent: {sent}.")
 
         @cli.group(name="accounts", help="People's accounts.")
         def accounts() -> None:

@@ -64,8 +64,10 @@ def import_models() -> None:
     from council.files import models as _files  # noqa: F401
     from council.issues import models as _issues  # noqa: F401
     from council.notices import models as _notices  # noqa: F401
+    from council.notifications import models as _notifications  # noqa: F401
     from council.programmes import models as _programmes  # noqa: F401
     from council.voting import models as _voting  # noqa: F401
+    from council.web import models as _web  # noqa: F401
     from council.workflows import models as _workflows  # noqa: F401
     from council.workorders import models as _workorders  # noqa: F401
 
@@ -148,7 +150,34 @@ def is_retryable(exc: BaseException) -> bool:
     return sqlstate_of(exc) in RETRYABLE_SQLSTATES
 
 
-async def end_request_session(scope: Scope, session_scope_key: str, *, commit: bool) -> None:
+# session.info key: names of app-state services (with a ``kick()``) to wake once the
+# session's transaction has committed, e.g. the notification dispatcher.
+WAKE_AFTER_COMMIT = "council.wake_after_commit"
+
+
+def wake_after(db: AsyncSession, service: str) -> None:
+    """Ask for ``service`` on the app state to be kicked after this session commits."""
+    db.info.setdefault(WAKE_AFTER_COMMIT, set()).add(service)
+
+
+def wake_after_commit(session: AsyncSession, state: Any) -> None:
+    for name in sorted(session.info.pop(WAKE_AFTER_COMMIT, ())):
+        service = getattr(state, name, None)
+        if service is not None:
+            service.kick()
+
+
+# Runs in the request's transaction just before it commits (the page versions' raise).
+BeforeCommit = Callable[["AsyncSession", "Scope"], Awaitable[None]]
+
+
+async def end_request_session(
+    scope: Scope,
+    session_scope_key: str,
+    *,
+    commit: bool,
+    before_commit: BeforeCommit | None = None,
+) -> None:
     """Commit or roll back the request's session, if it opened one, and close it.
 
     A failed commit is raised: the response that would have acknowledged the write must not
@@ -158,7 +187,10 @@ async def end_request_session(scope: Scope, session_scope_key: str, *, commit: b
         return
     try:
         if commit:
+            if before_commit is not None:
+                await before_commit(session, scope)
             await session.commit()
+            wake_after_commit(session, scope["app"].state)
         else:
             await session.rollback()
     except Exception:
@@ -172,7 +204,9 @@ async def end_request_session(scope: Scope, session_scope_key: str, *, commit: b
             log.warning("closing a request's session failed", exc_info=True)
 
 
-def request_transaction(session_scope_key: str) -> Callable[[Message, Scope], Awaitable[None]]:
+def request_transaction(
+    session_scope_key: str, before_commit: BeforeCommit | None = None
+) -> Callable[[Message, Scope], Awaitable[None]]:
     """Before-send handler: a request's transaction commits as its response starts, for 2xx
     and 3xx (POST-redirect-GET writes count), and rolls back for anything else.
 
@@ -183,12 +217,18 @@ def request_transaction(session_scope_key: str) -> Callable[[Message, Scope], Aw
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             status = int(message["status"])
-            await end_request_session(scope, session_scope_key, commit=200 <= status < 400)
+            await end_request_session(
+                scope, session_scope_key, commit=200 <= status < 400, before_commit=before_commit
+            )
 
     return before_send
 
 
-def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
+def alchemy_config(
+    settings: Settings,
+    engine: AsyncEngine | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> SQLAlchemyAsyncConfig:
     import_models()
     serial = next(_config_serial)
     session_scope_key = f"_council_db_session_{serial}"
@@ -197,7 +237,7 @@ def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQL
         engine_app_state_key=f"council_db_engine_{serial}",
         session_maker_app_state_key=f"council_session_maker_{serial}",
         engine_instance=engine or create_engine(settings, pooled=settings.db_pool),
-        before_send_handler=request_transaction(session_scope_key),
+        before_send_handler=request_transaction(session_scope_key, before_commit),
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
         alembic_config=AlembicAsyncConfig(
             script_config=str(PROJECT_ROOT / "alembic.ini"),

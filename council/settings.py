@@ -11,6 +11,9 @@ from pathlib import Path
 from argon2.profiles import Parameters, get_default_parameters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where 企业微信 group robots take messages; the only webhooks a person may give by default.
+WECOM_WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
+SMTP_SECURITY = ("starttls", "ssl", "none")
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -58,6 +61,17 @@ class Settings:
     # argon2id cost: production keeps the library's recommended parameters; only the test
     # suite, which hashes and verifies thousands of times, sets the cheapest valid ones.
     password_hashing: Parameters = field(default_factory=get_default_parameters)
+    # Notifications by e-mail: off while smtp_host is empty.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "council@localhost"
+    smtp_security: str = "starttls"
+    # Webhook addresses a person may give must start with one of these.
+    webhook_prefixes: tuple[str, ...] = (WECOM_WEBHOOK,)
+    # Attempts per delivery before it is recorded as failed (the in-app notification stays).
+    delivery_attempts: int = 5
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -97,6 +111,7 @@ class Settings:
             workers=int(env.get("COUNCIL_WORKERS", "1")),
             access_log=_bool(env.get("COUNCIL_ACCESS_LOG"), False),
             file_storage=env.get("COUNCIL_FILE_STORAGE", ""),
+            **_notification_settings(env),
             **_limits(env),
         )
 
@@ -127,6 +142,26 @@ def _limits(env: Mapping[str, str]) -> dict[str, int]:
             raise ValueError(f"{variable} must be a whole number of at least 1, not {raw!r}")
         found[name] = int(raw)
     return found
+
+
+def _notification_settings(env: Mapping[str, str]) -> dict[str, object]:
+    security = env.get("COUNCIL_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ValueError(f"COUNCIL_SMTP_SECURITY must be one of {SMTP_SECURITY}, not {security!r}")
+    prefixes = env.get("COUNCIL_WEBHOOK_PREFIXES")
+    host = env.get("COUNCIL_SMTP_HOST", "").strip()
+    return {
+        "smtp_host": host,
+        "smtp_port": int(env.get("COUNCIL_SMTP_PORT") or (465 if security == "ssl" else 587)),
+        "smtp_user": env.get("COUNCIL_SMTP_USER", ""),
+        "smtp_password": env.get("COUNCIL_SMTP_PASSWORD", ""),
+        "smtp_from": env.get("COUNCIL_SMTP_FROM") or f"council@{host or 'localhost'}",
+        "smtp_security": security,
+        "webhook_prefixes": (WECOM_WEBHOOK,)
+        if prefixes is None
+        else tuple(p.strip() for p in prefixes.split(",") if p.strip()),
+        "delivery_attempts": int(env.get("COUNCIL_DELIVERY_ATTEMPTS") or 5),
+    }
 
 
 def normalise_database_url(url: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -13,6 +13,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.accounts import second_factor
@@ -193,3 +194,22 @@ async def audit_actions(db: AsyncSession, action: str | None = None) -> list[Aud
         stmt = stmt.where(AuditEntry.action == action)
     await db.rollback()  # end the read snapshot to see what the app wrote
     return list((await db.execute(stmt)).scalars())
+
+
+@contextlib.contextmanager
+def statements(app: Litestar) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs while the block runs (transaction control
+    left out): a page's count must not grow with its rows (no N+1)."""
+    engine = app.state.alchemy.get_engine().sync_engine
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        statement = str(args[2]).lstrip()
+        if statement.split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -33,7 +33,7 @@ def _safe_next(target: str) -> str:
     """Only local paths: never an open redirect to another site."""
     if target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return "/me"
+    return "/me/todo"
 
 
 def _with_session_cookie(response: Redirect, request: Request, token: str | None) -> Redirect:

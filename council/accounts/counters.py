@@ -8,11 +8,9 @@ windows like every other throttle (``council.accounts.throttle``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from council.accounts import throttle
 from council.settings import Settings
+from council.sqlite_thread import SqliteThread
 
 
 class Counters(Protocol):
@@ -110,8 +109,7 @@ class FileCounters:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="council-counters")
-        self._connection: sqlite3.Connection | None = None  # touched on that thread only
+        self._store = SqliteThread(self._connect, "council-counters")
         self._swept: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
@@ -123,26 +121,18 @@ class FileCounters:
         connection.execute(self.SCHEMA)
         return connection
 
-    def _hit(self, key: str, window: int, keep_from: int) -> int:
-        if self._connection is None:
-            self._connection = self._connect()
-        (counted,) = self._connection.execute(self.INCREMENT, (key, window)).fetchone()
+    def _hit(self, connection: sqlite3.Connection, key: str, window: int, keep_from: int) -> int:
+        (counted,) = connection.execute(self.INCREMENT, (key, window)).fetchone()
         if self._swept != window:
-            self._connection.execute(self.SWEEP, (keep_from,))
+            connection.execute(self.SWEEP, (keep_from,))
             self._swept = window
         return int(counted)
 
     async def hit(self, key: str, now: dt.datetime) -> int:
         window = int(throttle.bucket_start(now).timestamp())
         keep_from = int((now - throttle.KEEP).timestamp())
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._hit, key, window, keep_from)
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        return await self._store.run(lambda c: self._hit(c, key, window, keep_from))
 
     async def close(self) -> None:
         """Close the connection (as an engine is disposed): a later hit opens a new one."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
+        await self._store.close()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.consultations import links, service, service_meetings, service_plans
 from council.consultations.common import SIDE_LABELS
-from council.consultations.models import EntryKind, MeetingStatus, Side
+from council.consultations.models import EntryKind, Side
 from council.consultations.schemas import (
     CloseRoundForm,
     EntryForm,
@@ -50,12 +50,8 @@ def now_of(request: Request) -> dt.datetime:
 
 
 async def _open_meetings(db: AsyncSession, council: Council) -> list[tuple[str, str]]:
-    meetings = await service_meetings.list_meetings(db, council.id)
-    return [
-        (m.id.hex, f"{m.title}（{m.starts_at:%Y-%m-%d}）")
-        for m in meetings
-        if m.status is not MeetingStatus.CLOSED
-    ]
+    meetings = await service_meetings.open_meetings(db, council.id)
+    return [(m.id.hex, f"{m.title}（{m.starts_at:%Y-%m-%d}）") for m in meetings]
 
 
 async def matter_context(

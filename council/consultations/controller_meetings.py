@@ -30,11 +30,13 @@ from council.errors import FormInvalid, NotFound
 from council.forms import parse_form
 from council.i18n import _
 from council.voting import meetings as meeting_votes
+from council.voting.controller import confirmation
 from council.voting.controller import labels as vote_labels
 from council.voting.service import Receipt
+from council.voting.workflow import Status as BallotStatus
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import page, redirect, wants_fragment
+from council.web.render import more_link, page, redirect, wants_fragment
 
 CONSOLE_FRAGMENT = "consultations/_console_live.html"
 PHONE_FRAGMENT = "consultations/_phone_live.html"
@@ -91,6 +93,10 @@ async def phone_page(
     if me is None:
         # Not invited: this meeting's phone view does not exist for them.
         raise NotFound(_("找不到这个页面"))
+    vote = await meeting_votes.for_phone(db, actor, meeting)
+    confirm = None
+    if vote is not None and vote.vote.ballot.status is BallotStatus.OPEN:
+        confirm = confirmation(request, vote.vote.options, vote.vote.ballot.multiple)
     return page(
         request,
         "consultations/phone.html",
@@ -103,7 +109,8 @@ async def phone_page(
             "closed": meeting.status is MeetingStatus.CLOSED,
             "errors": errors or {},
             "values": {},
-            "vote": await meeting_votes.for_phone(db, actor, meeting),
+            "vote": vote,
+            "confirm": confirm,
             "receipt": receipt,
             **vote_labels(),
         },
@@ -119,11 +126,18 @@ class MeetingController(Controller):
     # --- list and schedule ----------------------------------------------------------------
 
     async def _list(
-        self, db: AsyncSession, actor: Actor, council: Council, now: dt.datetime
+        self,
+        db: AsyncSession,
+        actor: Actor,
+        council: Council,
+        now: dt.datetime,
+        after: UUID | None = None,
     ) -> dict[str, Any]:
+        meetings, more = await service.meeting_page(db, council.id, after=after)
         return {
             "council": council,
-            "meetings": await service.list_meetings(db, council.id),
+            "meetings": meetings,
+            "more": more_link({}, more),
             "published": await service.with_public_minutes(db, council.id),
             "absentees": await service.absentees(db, council, now)
             if can(actor, Action.VIEW_MEETINGS, council.id)
@@ -137,10 +151,15 @@ class MeetingController(Controller):
 
     @get("/", name="meetings.list")
     async def meetings(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        after: UUID | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        context = await self._list(db_session, actor, council, now_of(request))
+        context = await self._list(db_session, actor, council, now_of(request), after)
         return page(request, "consultations/meetings.html", context)
 
     @post("/", name="meetings.create", guards=[require_login])

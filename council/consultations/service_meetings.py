@@ -62,6 +62,8 @@ from council.councils.permissions import Action, Actor
 from council.councils.service import check
 from council.errors import Conflict, FormInvalid, NotAllowed, NotFound, TransitionRefused
 from council.i18n import _
+from council.notifications import events
+from council.paging import page_of
 from council.settings import Settings
 from council.voting.models import Ballot
 from council.voting.workflow import Status
@@ -73,7 +75,27 @@ INVITABLE_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR)
 
 
 async def list_meetings(db: AsyncSession, council_id: UUID) -> list[Meeting]:
+    """Every meeting of the council, in date order."""
     stmt = sa.select(Meeting).where(Meeting.council_id == council_id).order_by(Meeting.starts_at)
+    return list((await db.execute(stmt)).scalars())
+
+
+async def meeting_page(
+    db: AsyncSession, council_id: UUID, *, after: UUID | None = None
+) -> tuple[list[Meeting], UUID | None]:
+    """The latest meetings first, a page at a time; and the meeting to continue after."""
+    stmt = sa.select(Meeting).where(Meeting.council_id == council_id)
+    found = await page_of(db, stmt, order=[Meeting.starts_at], ident=Meeting.id, after=after)
+    return [row[0] for row in found.rows], found.next
+
+
+async def open_meetings(db: AsyncSession, council_id: UUID) -> list[Meeting]:
+    """Meetings not yet closed, in date order: few, whatever the years of history."""
+    stmt = (
+        sa.select(Meeting)
+        .where(Meeting.council_id == council_id, Meeting.status != MeetingStatus.CLOSED)
+        .order_by(Meeting.starts_at)
+    )
     return list((await db.execute(stmt)).scalars())
 
 
@@ -266,6 +288,7 @@ async def invite(
         ).scalars()
     )
     added = []
+    added_ids: list[UUID] = []
     for membership, person, constituency in rows:
         if person.id in already:
             continue
@@ -281,7 +304,9 @@ async def invite(
             )
         )
         added.append(person.display_name)
+        added_ids.append(person.id)
     await db.flush()
+    await events.invited(db, council, meeting, added_ids, now)
     if added:
         await audit.record_by(
             db,
@@ -741,6 +766,8 @@ async def draft_minutes(
             drafted_by_id=actor.person_id,
         )
         db.add(latest)
+        await db.flush()
+        await events.minutes_drafted(db, council, latest, now)
     else:
         latest.text = form.text
     await db.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
@@ -16,7 +17,7 @@ from council.forms import parse_form
 from council.programmes import service_ratings as ratings
 from council.web.auth import current_person, require_login
 from council.web.forms import Form
-from council.web.render import page, redirect
+from council.web.render import more_link, page, redirect
 
 
 async def roster_context(db: AsyncSession, actor: Actor, slug: str) -> dict[str, Any]:
@@ -41,9 +42,12 @@ class CouncilController(Controller):
     tags = ["councils"]
 
     @get("/", name="home")
-    async def home(self, request: Request, db_session: AsyncSession) -> Template:
+    async def home(
+        self, request: Request, db_session: AsyncSession, after: UUID | None = None
+    ) -> Template:
+        councils, more = await service.council_page(db_session, after=after)
         return page(
-            request, "councils/home.html", {"councils": await service.list_councils(db_session)}
+            request, "councils/home.html", {"councils": councils, "more": more_link({}, more)}
         )
 
     @get("/c/{slug:str}/members", name="councils.members")

@@ -25,7 +25,7 @@ from council.forms import parse_form
 from council.i18n import _
 from council.web.auth import require_admin, require_login
 from council.web.forms import Form
-from council.web.render import page, redirect
+from council.web.render import more_link, page, redirect
 
 MEMBER_ROLES = (Role.MEMBER, Role.OBSERVER, Role.SUPERVISOR, Role.RESIDENT, Role.MERCHANT)
 
@@ -171,14 +171,14 @@ class AdminController(Controller):
     guards = [require_admin]
     tags = ["admin"]
 
-    async def _context(self, db: AsyncSession) -> dict[str, Any]:
-        councils = await service.list_councils(db)
-        facilitators = {
-            c.id: await service.members(db, c.id, roles=[Role.FACILITATOR])
-            for c, _s, _m in councils
-        }
+    async def _context(self, db: AsyncSession, after: UUID | None = None) -> dict[str, Any]:
+        councils, more = await service.council_page(db, after=after)
+        facilitators = await service.members_of(
+            db, [c.id for c, _s, _m in councils], roles=[Role.FACILITATOR]
+        )
         return {
             "councils": councils,
+            "more": more_link({}, more),
             "facilitators": facilitators,
             "values": {},
             "errors": {},
@@ -186,8 +186,10 @@ class AdminController(Controller):
         }
 
     @get("/", name="admin.index")
-    async def index(self, request: Request, db_session: AsyncSession) -> Template:
-        return page(request, "admin/index.html", await self._context(db_session))
+    async def index(
+        self, request: Request, db_session: AsyncSession, after: UUID | None = None
+    ) -> Template:
+        return page(request, "admin/index.html", await self._context(db_session, after))
 
     @post("/councils", name="admin.create_council", form="council")
     async def create_council(

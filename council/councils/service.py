@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from council.accounts.models import Person
 from council.accounts.names import mask
@@ -42,6 +44,7 @@ from council.councils.schemas import (
 )
 from council.errors import Conflict, FormInvalid, FormRefused, NotAllowed, NotFound
 from council.i18n import N_, _
+from council.paging import page_of
 
 ROLE_LABELS = {
     Role.RESIDENT: N_("居民"),
@@ -72,8 +75,8 @@ def status_label(status: ClaimStatus) -> str:
 # --- reads ----------------------------------------------------------------------------------
 
 
-async def list_councils(db: AsyncSession) -> list[tuple[Council, int, int]]:
-    """Every council with its count of shops and verified members, for the home page."""
+def _councils_with_counts() -> sa.Select[Any]:
+    """Councils with their count of shops and verified members."""
     shops = sa.select(sa.func.count(Shop.id)).where(Shop.council_id == Council.id).scalar_subquery()
     members = (
         sa.select(sa.func.count(Membership.id))
@@ -84,8 +87,29 @@ async def list_councils(db: AsyncSession) -> list[tuple[Council, int, int]]:
         )
         .scalar_subquery()
     )
-    rows = await db.execute(sa.select(Council, shops, members).order_by(Council.created_at))
+    return sa.select(Council, shops, members)
+
+
+async def list_councils(db: AsyncSession) -> list[tuple[Council, int, int]]:
+    """Every council with its count of shops and verified members, the oldest first."""
+    rows = await db.execute(_councils_with_counts().order_by(Council.created_at, Council.id))
     return [(c, int(s), int(m)) for c, s, m in rows]
+
+
+async def council_page(
+    db: AsyncSession, *, after: UUID | None = None
+) -> tuple[list[tuple[Council, int, int]], UUID | None]:
+    """The home page's councils, as ``list_councils``, a page at a time; and the council to
+    continue after."""
+    found = await page_of(
+        db,
+        _councils_with_counts(),
+        order=[Council.created_at],
+        ident=Council.id,
+        after=after,
+        newest_first=False,
+    )
+    return [(row[0], int(row[1]), int(row[2])) for row in found.rows], found.next
 
 
 async def get_by_slug(db: AsyncSession, slug: str) -> Council:
@@ -135,16 +159,35 @@ async def members(
     status: ClaimStatus = ClaimStatus.VERIFIED,
     roles: Sequence[Role] | None = None,
 ) -> list[MemberRow]:
+    found = await members_of(db, [council_id], status=status, roles=roles)
+    return found.get(council_id, [])
+
+
+async def members_of(
+    db: AsyncSession,
+    council_ids: Sequence[UUID],
+    *,
+    status: ClaimStatus = ClaimStatus.VERIFIED,
+    roles: Sequence[Role] | None = None,
+) -> dict[UUID, list[MemberRow]]:
+    """The members of several councils in one query, by council."""
     stmt = (
         sa.select(Membership, Person, Constituency)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Constituency, Constituency.id == Membership.constituency_id)
-        .where(Membership.council_id == council_id, Membership.status == status)
+        .where(Membership.council_id.in_(council_ids), Membership.status == status)
         .order_by(Constituency.position.nulls_last(), Membership.role, Person.display_name)
+        # Lists show names and contacts; secrets stay unread (and unreadable from here).
+        .options(
+            defer(Person.password_hash, raiseload=True), defer(Person.totp_secret, raiseload=True)
+        )
     )
     if roles:
         stmt = stmt.where(Membership.role.in_(roles))
-    return [MemberRow(m, p, c) for m, p, c in await db.execute(stmt)]
+    found: dict[UUID, list[MemberRow]] = {}
+    for m, p, c in await db.execute(stmt):
+        found.setdefault(m.council_id, []).append(MemberRow(m, p, c))
+    return found
 
 
 def street_order(number: str) -> tuple[int, str]:

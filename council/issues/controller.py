@@ -14,7 +14,7 @@ from council.accounts.models import Person
 from council.consultations import links
 from council.councils import service as councils
 from council.councils.models import Council, Shop
-from council.councils.permissions import Action, Actor, can
+from council.councils.permissions import Action, Actor, Visibility, can, can_see
 from council.errors import FormInvalid
 from council.files import service as files
 from council.files.images import MAX_FILE_BYTES, MAX_FILES, ImageRejected
@@ -31,7 +31,7 @@ from council.issues.schemas import (
 from council.issues.workflow import IssueKind, IssueStatus
 from council.web.auth import require_login
 from council.web.forms import Form, MultipartForm
-from council.web.render import page, redirect
+from council.web.render import more_link, page, redirect
 from council.workorders import service_reads as work_orders
 from council.workorders import workflow as order_workflow
 
@@ -85,35 +85,47 @@ class IssueController(Controller):
         status: str = "",
         category: str = "",
         q: str = "",
+        after: UUID | None = None,
     ) -> Template:
         council = await _council(db_session, actor, slug)
         settings = await service.intake_settings(db_session, council.id)
         chosen_category = category if category in settings.category_list else ""
         query = q.strip()[:60]
-        rows = await service.public_list(
+        found = await service.public_page(
             db_session,
             council,
             status=_choice(status, PUBLIC_STATUS_FILTER),
             category=chosen_category,
             q=query,
+            after=after,
         )
+        filters = {
+            "status": status if status in PUBLIC_STATUS_FILTER else "",
+            "category": chosen_category,
+            "q": query,
+        }
         return page(
             request,
             "issues/list.html",
             {
                 "council": council,
-                "rows": rows,
+                "rows": found.rows,
+                "more": more_link(filters, found.next),
+                "paged": after is not None or found.next is not None,
                 "status_options": [
                     (s.value, workflow.label(s)) for s in IssueStatus if s in workflow.PUBLIC
                 ],
                 "category_options": [(c, c) for c in settings.category_list],
-                "filters": {
-                    "status": status if status in PUBLIC_STATUS_FILTER else "",
-                    "category": chosen_category,
-                    "q": query,
-                },
+                "filters": filters,
                 "can_submit": can(actor, Action.SUBMIT_ISSUE, council.id),
                 "can_queue": can(actor, Action.VIEW_ISSUE_QUEUE, council.id),
+                "cosign_days": settings.cosign_days,
+                # Pending issues are the council's own: the public never sees them (S18).
+                "waiting": await service.waiting_for_cosigns(
+                    db_session, council, request.app.state.clock.now()
+                )
+                if can_see(actor, Visibility.COUNCIL, council.id)
+                else None,
             },
             fragment="issues/_list.html",
         )
@@ -346,6 +358,7 @@ async def _queue_context(
         },
         "values": {
             "cosign_threshold": settings.cosign_threshold,
+            "cosign_days": settings.cosign_days,
             "categories": settings.categories,
         },
         "errors": {},

@@ -1,4 +1,4 @@
-"""Calls for suggestions (征集) and the signed-in person's notifications."""
+"""Calls for suggestions (征集)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from council.councils.permissions import Action, Actor, can
 from council.errors import NotFound
 from council.forms import parse_form
 from council.i18n import _
-from council.issues import service
 from council.issues import service_calls as calls
 from council.issues.models import Call
 from council.issues.schemas import CallForm, OfflineForm
@@ -176,15 +175,3 @@ class CallController(Controller):
                 "Cache-Control": "private, no-store",
             },
         )
-
-
-class NotificationController(Controller):
-    tags = ["notifications"]
-
-    @get("/me/notifications", name="notifications.list", guards=[require_login])
-    async def index(self, request: Request, db_session: AsyncSession, actor: Actor) -> Template:
-        assert actor.person_id is not None  # noqa: S101 - guaranteed by require_login
-        rows = await service.notifications(
-            db_session, actor.person_id, request.app.state.clock.now()
-        )
-        return page(request, "me/notifications.html", {"rows": rows})

@@ -29,10 +29,13 @@ class IntakeSettings(TimestampedBase):
     __table_args__ = (
         sa.UniqueConstraint("council_id", name="uq_intake_settings_council"),
         sa.CheckConstraint("cosign_threshold >= 1", name="cosign_threshold_positive"),
+        sa.CheckConstraint("cosign_days >= 1", name="cosign_days_positive"),
     )
 
     council_id: Mapped[UUID] = council_fk()
     cosign_threshold: Mapped[int] = mapped_column(sa.Integer, default=5)
+    # Co-signs are taken for this many days after an issue is submitted (待附议).
+    cosign_days: Mapped[int] = mapped_column(sa.Integer, default=14, server_default="14")
     categories: Mapped[str] = mapped_column(sa.Text, default="\n".join(DEFAULT_CATEGORIES))
     last_number: Mapped[int] = mapped_column(sa.Integer, default=0)
 
@@ -135,19 +138,6 @@ class IssueEvent(TimestampedBase):
     other_issue_id: Mapped[UUID | None] = mapped_column(
         sa.ForeignKey("issue.id", ondelete="SET NULL"), default=None
     )
-
-
-class Notification(TimestampedBase):
-    """An in-app message to one person: "your issue #12 is now 已立项"."""
-
-    __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_person_created", "person_id", "created_at"),)
-
-    council_id: Mapped[UUID] = council_fk()
-    person_id: Mapped[UUID] = _person_fk()
-    text: Mapped[str] = mapped_column(sa.String(300))
-    link: Mapped[str] = mapped_column(sa.String(200))
-    read_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 # --- calls for suggestions (征集) -----------------------------------------------------------

@@ -47,6 +47,9 @@ class IntakeSettingsForm(msgspec.Struct):
         int, msgspec.Meta(ge=1, le=500, description="附议提醒人数须在 1 到 500 之间")
     ]
     categories: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    cosign_days: Annotated[
+        int, msgspec.Meta(ge=1, le=90, description="附议期须在 1 到 90 天之间")
+    ] = 14
 
 
 class CallForm(msgspec.Struct):

@@ -38,7 +38,6 @@ from council.issues.models import (
     IssueComment,
     IssueCosign,
     IssueEvent,
-    Notification,
 )
 from council.issues.schemas import (
     CommentForm,
@@ -49,6 +48,8 @@ from council.issues.schemas import (
 )
 from council.issues.snap import suggest_category
 from council.issues.workflow import IssueKind, IssueStatus
+from council.notifications import service as notifications
+from council.paging import page_of
 
 FILE_PARENT = "issue"
 ROLE_PREFIX = {Role.RESIDENT: "居民", Role.MERCHANT: "商户", Role.MEMBER: "议事会成员"}
@@ -102,6 +103,7 @@ async def update_settings(
         raise FormInvalid({"categories": _("至少填写一个类别")}, {"categories": form.categories})
     row = await intake_settings(db, council.id, lock=True)
     row.cosign_threshold = form.cosign_threshold
+    row.cosign_days = form.cosign_days
     row.categories = "\n".join(dict.fromkeys(categories))
     await audit.record(
         db,
@@ -111,7 +113,11 @@ async def update_settings(
         action="issue.settings_changed",
         object_type="council",
         object_id=council.id,
-        summary={"cosign_threshold": row.cosign_threshold, "categories": categories},
+        summary={
+            "cosign_threshold": row.cosign_threshold,
+            "cosign_days": row.cosign_days,
+            "categories": categories,
+        },
         at=now,
     )
 
@@ -205,7 +211,11 @@ def public_label(issue: Issue, person: Person | None, shop: Shop | None) -> str:
 
 
 async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
-    results = (await db.execute(stmt)).all()
+    return await _issue_rows(db, (await db.execute(stmt)).all())
+
+
+async def _issue_rows(db: AsyncSession, results: Sequence[Any]) -> list[IssueRow]:
+    """(issue, cosign count) rows with the submitter as the public may see them."""
     issues = [r[0] for r in results]
     labels = await _submitter_labels(db, issues)
     return [IssueRow(r[0], int(r[1]), labels[r[0].id]) for r in results]
@@ -214,6 +224,31 @@ async def _rows(db: AsyncSession, stmt: Any) -> list[IssueRow]:
 def _like(q: str) -> str:
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    rows: list[IssueRow]
+    next: UUID | None  # the issue to continue after
+
+
+def _public_issues(
+    council: Council, status: IssueStatus | None, category: str, q: str
+) -> sa.Select[Any]:
+    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
+    stmt = sa.select(Issue, _cosign_count_column()).where(
+        Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC)
+    )
+    if status is not None:
+        stmt = stmt.where(Issue.status == status)
+    if category:
+        stmt = stmt.where(Issue.category == category)
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
+        )
+    return stmt
 
 
 async def public_list(
@@ -225,24 +260,62 @@ async def public_list(
     q: str = "",
     limit: int = 200,
 ) -> list[IssueRow]:
-    """Decided issues only: pending and withdrawn ones never reach a public list (S18)."""
-    count = _cosign_count_column()
+    """The public issues, the latest first, at most ``limit`` of them."""
+    stmt = _public_issues(council, status, category, q)
+    return await _rows(db, stmt.order_by(Issue.submitted_at.desc()).limit(limit))
+
+
+async def public_page(
+    db: AsyncSession,
+    council: Council,
+    *,
+    status: IssueStatus | None = None,
+    category: str = "",
+    q: str = "",
+    after: UUID | None = None,
+) -> IssuePage:
+    """The public issues, the latest first, a page at a time after the issue ``after``."""
+    stmt = _public_issues(council, status, category, q)
+    found = await page_of(db, stmt, order=[Issue.number], ident=Issue.id, after=after)
+    return IssuePage(await _issue_rows(db, found.rows), found.next)
+
+
+def cosign_ends(issue: Issue, days: int) -> dt.datetime:
+    return issue.submitted_at + dt.timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An issue in its co-sign period (待附议), as the council's people see it."""
+
+    row: IssueRow
+    threshold: int
+    days_left: int  # whole days, counting a part day as one
+
+
+async def waiting_for_cosigns(
+    db: AsyncSession, council: Council, now: dt.datetime
+) -> list[Waiting]:
+    """Pending issues still taking co-signs, the soonest to close first. Council-only: the
+    caller shows them only to the council's verified people (never the public, S18)."""
+    settings = await intake_settings(db, council.id)
+    since = now - dt.timedelta(days=settings.cosign_days)
     stmt = (
-        sa.select(Issue, count)
-        .where(Issue.council_id == council.id, Issue.status.in_(workflow.PUBLIC))
-        .order_by(Issue.submitted_at.desc())
-        .limit(limit)
-    )
-    if status is not None:
-        stmt = stmt.where(Issue.status == status)
-    if category:
-        stmt = stmt.where(Issue.category == category)
-    if q:
-        pattern = _like(q)
-        stmt = stmt.where(
-            sa.or_(Issue.title.ilike(pattern, escape="\\"), Issue.body.ilike(pattern, escape="\\"))
+        sa.select(Issue, _cosign_count_column())
+        .where(
+            Issue.council_id == council.id,
+            Issue.status.in_(workflow.OPEN),
+            Issue.kind != IssueKind.SNAP,
+            Issue.submitted_at > since,
         )
-    return await _rows(db, stmt)
+        .order_by(Issue.submitted_at)
+    )
+    waiting = []
+    for row in await _rows(db, stmt):
+        left = cosign_ends(row.issue, settings.cosign_days) - now
+        days_left = left.days + (1 if left.seconds or left.microseconds else 0)
+        waiting.append(Waiting(row, settings.cosign_threshold, max(days_left, 1)))
+    return waiting
 
 
 QUEUE_SORTS = {
@@ -433,23 +506,20 @@ async def _audit(
 
 
 async def _notify(
-    db: AsyncSession, council: Council, issue: Issue, text: str, *, skip: UUID | None
+    db: AsyncSession,
+    council: Council,
+    issue: Issue,
+    text: str,
+    now: dt.datetime,
+    *,
+    skip: UUID | None,
 ) -> None:
     """Tell the submitter and every co-signer (not the person who made the change)."""
     cosigners = (
         await db.execute(sa.select(IssueCosign.person_id).where(IssueCosign.issue_id == issue.id))
     ).scalars()
-    people = dict.fromkeys([issue.submitter_id, *cosigners])
-    for person_id in people:
-        if person_id != skip:
-            db.add(
-                Notification(
-                    council_id=council.id,
-                    person_id=person_id,
-                    text=text[:300],
-                    link=link(council, issue),
-                )
-            )
+    people = [issue.submitter_id, *cosigners]
+    await notifications.notify(db, council.id, people, text, link(council, issue), now, skip=skip)
 
 
 def _submitter_role(actor: Actor, council_id: UUID, kind: IssueKind, party: bool) -> Role:
@@ -589,6 +659,9 @@ async def cosign(
         raise Conflict(_("这个诉求当前为“%(s)s”，不再接受附议", s=workflow.label(issue.status)))
     if issue.submitter_id == actor.person_id:
         raise Conflict(_("不能附议自己提交的诉求"))
+    days = (await intake_settings(db, council.id)).cosign_days
+    if now >= cosign_ends(issue, days):
+        raise Conflict(_("附议期已过：诉求提交后 %(n)s 天内可以附议", n=days))
     already = Conflict(_("您已附议过这个诉求，每人只能附议一次"))
     if await has_cosigned(db, issue, actor.person_id):
         raise already
@@ -801,7 +874,7 @@ async def _move(
         t=issue.title,
         s=workflow.label(issue.status),
     )
-    await _notify(db, council, issue, text, skip=actor.person_id)
+    await _notify(db, council, issue, text, now, skip=actor.person_id)
     return issue
 
 
@@ -898,32 +971,6 @@ async def comment(
     db.add(row)
     await db.flush()
     return row
-
-
-# --- notifications --------------------------------------------------------------------------
-
-
-async def notifications(
-    db: AsyncSession, person_id: UUID, now: dt.datetime, *, limit: int = 100
-) -> list[tuple[Notification, bool]]:
-    """The latest notifications, each with whether it was unread; all are marked read."""
-    rows = list(
-        (
-            await db.execute(
-                sa.select(Notification)
-                .where(Notification.person_id == person_id)
-                .order_by(Notification.created_at.desc())
-                .limit(limit)
-            )
-        ).scalars()
-    )
-    result = [(n, n.read_at is None) for n in rows]
-    await db.execute(
-        sa.update(Notification)
-        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-    )
-    return result
 
 
 # --- statistics -----------------------------------------------------------------------------

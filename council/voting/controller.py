@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
@@ -17,21 +20,58 @@ from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
 from council.errors import FormInvalid, NotFound
-from council.forms import parse_form
+from council.forms import first_value, parse_form
 from council.i18n import _
 from council.voting import meetings, schemas
 from council.voting import service as voting
-from council.voting.models import Ballot, BallotKind, Electorate, Method
+from council.voting.models import Ballot, BallotKind, BallotOption, Electorate, Method
 from council.voting.workflow import STATUS_LABELS, Status
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import form_page, more_link, page, redirect
 
 
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A choice picked on a vote page, asked back ("确认投 同意？") before it is cast."""
+
+    choices: tuple[str, ...]
+    question: str
+    shop: str
+
+    @property
+    def query(self) -> str:
+        """The page's query that asks it again (the phone's poll keeps the question up)."""
+        pairs = [("choice", c) for c in self.choices] + ([("shop", self.shop)] if self.shop else [])
+        return urlencode(pairs)
+
+
+def confirmation(
+    request: Request,
+    options: Sequence[BallotOption],
+    multiple: bool,
+    shops: Collection[str] = (),
+) -> Confirmation | None:
+    """The choice the page's query names, to confirm; None unless every code is an option.
+
+    Picking is a GET that changes nothing, so a vote takes one extra tap and no script; the
+    vote itself is the confirmation form's POST.
+    """
+    picked = set(request.query_params.getall("choice", []))
+    labels_by_code = {o.code: o.label for o in options}
+    if not picked or not picked <= labels_by_code.keys() or (len(picked) > 1 and not multiple):
+        return None
+    codes = tuple(o.code for o in options if o.code in picked)
+    question = _("确认投 %(choice)s？", choice="、".join(labels_by_code[c] for c in codes))
+    # A shop is named only if it is one of the voter's own seats: nothing else is echoed.
+    shop = request.query_params.get("shop", "")
+    return Confirmation(codes, question, shop if shop in shops else "")
 
 
 def labels() -> dict[str, Any]:
@@ -57,9 +97,22 @@ async def form_context(
         "electorate_options": [(k.value, _(v)) for k, v in schemas.ELECTORATE_LABELS.items()],
         "threshold_options": [(k, _(v)) for k, v in schemas.THRESHOLD_LABELS.items()],
         "base_options": [(k.value, _(v)) for k, v in schemas.BASE_LABELS.items()],
+        "presets": [(k, _(p.label)) for k, p in schemas.PRESETS.items()],
         "values": values,
         "errors": {},
     }
+
+
+def _preset_values(data: Form) -> dict[str, Any]:
+    """The form as typed, with the chosen preset's rules filled over it (nothing is saved)."""
+    values: dict[str, Any] = {
+        field: first_value(data, field) for field in schemas.BallotForm.__struct_fields__
+    }
+    values["constituency_ids"] = _as_list(data.get("constituency_ids"))
+    preset = schemas.PRESETS.get(str(first_value(data, "preset")))
+    if preset is not None:
+        values.update(preset.values)
+    return values
 
 
 def _draft_values(ballot: Ballot, options: list[Any], listed: str) -> dict[str, Any]:
@@ -88,10 +141,15 @@ class BallotController(Controller):
 
     @get("/", name="ballots.index")
     async def index(
-        self, request: Request, db_session: AsyncSession, actor: Actor, slug: str
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        actor: Actor,
+        slug: str,
+        after: UUID | None = None,
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
-        ballots = await voting.list_ballots(db_session, actor, council)
+        ballots, more = await voting.ballot_page(db_session, actor, council, after=after)
         return page(
             request,
             "ballots/index.html",
@@ -99,6 +157,7 @@ class BallotController(Controller):
                 **labels(),
                 "council": council,
                 "ballots": ballots,
+                "more": more_link({}, more),
                 "can_manage": can(actor, Action.MANAGE_BALLOTS, council.id),
             },
         )
@@ -115,6 +174,9 @@ class BallotController(Controller):
         self, request: Request, db_session: AsyncSession, actor: Actor, slug: str, data: Form
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.MANAGE_BALLOTS)
+        if "preset" in data:
+            context = await form_context(db_session, council, _preset_values(data))
+            return page(request, "ballots/form.html", context)
         try:
             form = parse_form(schemas.BallotForm, data)
             ballot = await voting.create(
@@ -153,6 +215,10 @@ class BallotController(Controller):
         data: Form,
     ) -> Template | Redirect:
         council = await councils.require(db_session, actor, slug, Action.MANAGE_BALLOTS)
+        if "preset" in data:
+            context = await form_context(db_session, council, _preset_values(data))
+            context["ballot"] = await voting.get(db_session, actor, council, ballot_id)
+            return page(request, "ballots/form.html", context)
         try:
             form = parse_form(schemas.BallotForm, data)
             await voting.update_draft(
@@ -177,6 +243,9 @@ class BallotController(Controller):
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
         ballot = await voting.get(db_session, actor, council, ballot_id)
         context = await self._detail_context(db_session, actor, council, ballot)
+        if ballot.status is Status.OPEN:
+            shops = [s.shop_id.hex for s in context["seats"] if s.shop_id]
+            context["confirm"] = confirmation(request, context["options"], ballot.multiple, shops)
         return page(request, "ballots/detail.html", context)
 
     async def _detail_context(

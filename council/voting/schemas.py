@@ -83,3 +83,47 @@ class ResetForm(msgspec.Struct):
     """Why an opened ballot goes back to draft: recorded in the audit chain (S5)."""
 
     reason: Annotated[str, msgspec.Meta(min_length=2, max_length=500)]
+
+
+class Preset(msgspec.Struct, frozen=True):
+    """Rules a facilitator fills in one choice; every field stays editable afterwards."""
+
+    label: str
+    values: Mapping[str, str]
+
+
+# The three rule sets councils use most (DOMAIN.md §3): a meeting decides by more than half
+# of those signed in; a shops' convention by more than half of all verified shops, one vote
+# each; a major matter by two thirds of those present, with two thirds present.
+PRESETS: Mapping[str, Preset] = {
+    "meeting": Preset(
+        N_("会议表决 · 实到过半数"),
+        {
+            "electorate": Electorate.MEMBERS.value,
+            "pass_rule": MAJORITY.key,
+            "pass_base": BaseKind.PRESENT.value,
+            "quorum_rule": "",
+            "quorum_measure": BaseKind.CAST.value,
+        },
+    ),
+    "convention": Preset(
+        N_("公约表决 · 一店一票 · 全体商户过半数"),
+        {
+            "electorate": Electorate.SHOPS.value,
+            "pass_rule": MAJORITY.key,
+            "pass_base": BaseKind.ELIGIBLE.value,
+            "quorum_rule": "",
+            "quorum_measure": BaseKind.CAST.value,
+        },
+    ),
+    "major": Preset(
+        N_("重大事项 · 三分之二以上"),
+        {
+            "electorate": Electorate.MEMBERS.value,
+            "pass_rule": TWO_THIRDS.key,
+            "pass_base": BaseKind.PRESENT.value,
+            "quorum_rule": TWO_THIRDS.key,
+            "quorum_measure": BaseKind.PRESENT.value,
+        },
+    ),
+}

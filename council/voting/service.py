@@ -45,6 +45,8 @@ from council.errors import (
     TransitionRefused,
 )
 from council.i18n import N_, _
+from council.notifications import events
+from council.paging import page_of
 from council.settings import Settings
 from council.voting import closing, workflow
 from council.voting.models import (
@@ -173,11 +175,25 @@ async def get(
     return ballot
 
 
+def _visible_ballots(actor: Actor, council: Council) -> sa.Select[Any]:
+    shown = [status for status, seen in VISIBILITY.items() if can_see(actor, seen, council.id)]
+    return sa.select(Ballot).where(Ballot.council_id == council.id, Ballot.status.in_(shown))
+
+
 async def list_ballots(db: AsyncSession, actor: Actor, council: Council) -> list[Ballot]:
-    rows = await db.execute(
-        sa.select(Ballot).where(Ballot.council_id == council.id).order_by(Ballot.created_at.desc())
-    )
-    return [b for b in rows.scalars() if visible(actor, b)]
+    """Every ballot this person may see, newest first."""
+    stmt = _visible_ballots(actor, council).order_by(Ballot.created_at.desc(), Ballot.id.desc())
+    return list((await db.execute(stmt)).scalars())
+
+
+async def ballot_page(
+    db: AsyncSession, actor: Actor, council: Council, *, after: UUID | None = None
+) -> tuple[list[Ballot], UUID | None]:
+    """The ballots this person may see, newest first, a page at a time; and the ballot to
+    continue after."""
+    stmt = _visible_ballots(actor, council)
+    found = await page_of(db, stmt, order=[Ballot.created_at], ident=Ballot.id, after=after)
+    return [row[0] for row in found.rows], found.next
 
 
 NOT_PRESENT = N_("表决开启时您尚未签到，不能参加本次表决")
@@ -212,14 +228,32 @@ async def seats(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Seat]:
     if not actor.signed_in or ballot.status is Status.DRAFT:
         return []
     electors = await _electors_for(db, actor, ballot)
+    keys = [e.voter_key for e in electors]
+    if ballot.method is Method.NAMED:
+        votes = {
+            v.voter_key: v
+            for v in (
+                await db.execute(
+                    sa.select(Vote).where(Vote.ballot_id == ballot.id, Vote.voter_key.in_(keys))
+                )
+            ).scalars()
+        }
+    else:
+        voted = set(
+            (
+                await db.execute(
+                    sa.select(BallotParticipation.voter_key).where(
+                        BallotParticipation.ballot_id == ballot.id,
+                        BallotParticipation.voter_key.in_(keys),
+                    )
+                )
+            ).scalars()
+        )
     found: list[Seat] = []
     for elector in electors:
+        absent = not may_cast(ballot, elector)
         if ballot.method is Method.NAMED:
-            vote = await db.scalar(
-                sa.select(Vote).where(
-                    Vote.ballot_id == ballot.id, Vote.voter_key == elector.voter_key
-                )
-            )
+            vote = votes.get(elector.voter_key)
             found.append(
                 Seat(
                     elector.voter_key,
@@ -228,23 +262,17 @@ async def seats(db: AsyncSession, actor: Actor, ballot: Ballot) -> list[Seat]:
                     vote is not None,
                     vote.receipt if vote else None,
                     tuple(vote.choices.split(",")) if vote else (),
-                    absent=not may_cast(ballot, elector),
+                    absent=absent,
                 )
             )
         else:
-            voted = await db.scalar(
-                sa.select(BallotParticipation.id).where(
-                    BallotParticipation.ballot_id == ballot.id,
-                    BallotParticipation.voter_key == elector.voter_key,
-                )
-            )
             found.append(
                 Seat(
                     elector.voter_key,
                     elector.label,
                     elector.shop_id,
-                    voted is not None,
-                    absent=not may_cast(ballot, elector),
+                    elector.voter_key in voted,
+                    absent=absent,
                 )
             )
     return found
@@ -592,6 +620,7 @@ async def open_ballot(
         },
         now,
     )
+    await events.ballot_opened(db, council, ballot, now)
     return ballot
 
 
@@ -940,6 +969,7 @@ async def close(
         },
         now,
     )
+    await events.ballot_closed(db, council, ballot, now)
     return ballot
 
 

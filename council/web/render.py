@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 from litestar import MediaType, Request
 from litestar.response import Redirect, Template
@@ -197,3 +199,10 @@ def redirect(path: str, notice: str | None = None) -> Redirect:
     if notice:
         path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
     return Redirect(path, status_code=303)
+
+
+def more_link(params: Mapping[str, str], after: UUID | None) -> str | None:
+    """The query string of a list's next page, its filters kept; None on the last page."""
+    if after is None:
+        return None
+    return "?" + urlencode({**{k: v for k, v in params.items() if v}, "after": str(after)})

@@ -21,8 +21,9 @@ from council.files.images import CleanImage
 from council.files.storage import Storage
 from council.i18n import _
 from council.issues import service as issues
-from council.issues.models import Issue, Notification
+from council.issues.models import Issue
 from council.issues.workflow import IssueStatus
+from council.notifications import service as notifications
 from council.workorders import calendar, workflow
 from council.workorders import service_departments as departments
 from council.workorders.models import (
@@ -157,25 +158,17 @@ async def facilitators(db: AsyncSession, council_id: UUID) -> list[UUID]:
     return list(rows.scalars())
 
 
-def notify(
+async def notify(
     db: AsyncSession,
     council: Council,
     order: WorkOrder,
     people: Iterable[UUID | None],
     text: str,
+    now: dt.datetime,
     *,
     skip: UUID | None = None,
 ) -> None:
-    for person_id in dict.fromkeys(people):
-        if person_id is not None and person_id != skip:
-            db.add(
-                Notification(
-                    council_id=council.id,
-                    person_id=person_id,
-                    text=text[:300],
-                    link=link(council, order),
-                )
-            )
+    await notifications.notify(db, council.id, people, text, link(council, order), now, skip=skip)
 
 
 def _headline(order: WorkOrder) -> str:
@@ -247,7 +240,7 @@ async def dispatch(
         issue=issue.number if issue else None,
     )
     text = _("新工单：%(h)s，请签收办理", h=_headline(order))
-    notify(db, council, order, await departments.liaison_people(db, department.id), text)
+    await notify(db, council, order, await departments.liaison_people(db, department.id), text, now)
     return order
 
 
@@ -382,12 +375,13 @@ async def reply(
     if order.whistle_id is not None:
         await _complete_whistle(db, order.whistle_id, now)
     text = _("%(h)s已反馈办理情况，请核查", h=_headline(order))
-    notify(
+    await notify(
         db,
         council,
         order,
         [order.raised_by_id, *await facilitators(db, council.id)],
         text,
+        now,
         skip=actor.person_id,
     )
     return order
@@ -440,7 +434,9 @@ async def request_extension(
     await event(db, order, "extension_requested", actor, now, note=note)
     await audit_entry(db, actor, order, "extension_requested", now, days=form.days, reason=reason)
     text = _("%(h)s申请延期，请审批", h=_headline(order))
-    notify(db, council, order, await facilitators(db, council.id), text, skip=actor.person_id)
+    await notify(
+        db, council, order, await facilitators(db, council.id), text, now, skip=actor.person_id
+    )
     return request
 
 
@@ -484,7 +480,7 @@ async def decide_extension(
     )
     verdict = _("已批准") if approve else _("未批准")
     text = _("%(h)s的延期申请%(v)s", h=_headline(order), v=verdict)
-    notify(db, council, order, [request.requested_by_id], text)
+    await notify(db, council, order, [request.requested_by_id], text, now)
     return request
 
 
@@ -569,7 +565,9 @@ async def verify(
             updates=updates,
         )
         text = _("%(h)s核查不满意，已退回重新办理：%(r)s", h=_headline(order), r=note)
-        notify(db, council, order, await departments.liaison_people(db, order.department_id), text)
+        await notify(
+            db, council, order, await departments.liaison_people(db, order.department_id), text, now
+        )
     return order
 
 
@@ -586,7 +584,7 @@ async def close(
     )
     await _follow_issue(db, actor, council, order, now, "")
     text = _("%(h)s已结案，请对办理结果评价", h=_headline(order))
-    notify(db, council, order, [order.raised_by_id], text, skip=actor.person_id)
+    await notify(db, council, order, [order.raised_by_id], text, now, skip=actor.person_id)
     return order
 
 
@@ -649,6 +647,8 @@ async def send_reminders(db: AsyncSession, now: dt.datetime) -> int:
         due = local(order.due_at, council)
         await event(db, order, "reminded", None, now, note=_("办理期限：%(d)s", d=due))
         text = _("%(h)s将于 %(d)s 到期，请抓紧办理", h=_headline(order), d=due)
-        notify(db, council, order, await departments.liaison_people(db, order.department_id), text)
+        await notify(
+            db, council, order, await departments.liaison_people(db, order.department_id), text, now
+        )
         sent += 1
     return sent

@@ -35,6 +35,9 @@ def _vote(browser: Browser, base: str, ballot_url: str, login: str, choice: str)
     sign_in(phone, base, login)
     phone.goto(ballot_url)
     phone.locator(".vote-panel").get_by_role("button", name=choice).click()
+    # The choice is asked back before it counts: one more tap.
+    expect(phone.locator(".vote-panel")).to_contain_text(f"确认投 {choice}？")
+    phone.locator(".vote-panel").get_by_role("button", name="确认投票").click()
     expect(phone.get_by_text("投票成功")).to_be_visible()
     context.close()
 

@@ -126,6 +126,11 @@ async def test_facilitator_runs_a_vote_in_a_live_meeting(
         phone = phones[login]
         await expect(phone.locator("#vote-slot .vote-button")).to_have_count(3, timeout=10_000)
         await phone.click(f"#vote-slot button.vote-{choice}")
+        # Asked back, naming the choice; the 2-second poll keeps the question up.
+        await expect(phone.locator("#vote-slot")).to_contain_text(f"确认投 {label}？")
+        if login == "shop01":
+            await screenshot(phone, "meeting-vote-phone-confirm")
+        await phone.click("#vote-slot button:has-text('确认投票')")
         await expect(phone.locator("#vote-slot")).to_contain_text(f"您已投票：{label}")
         await expect(phone.locator("#vote-slot .receipt-code")).to_be_visible()
         await expect(phone.locator("#vote-slot .vote-button")).to_have_count(0)

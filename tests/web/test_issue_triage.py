@@ -7,8 +7,9 @@ from uuid import uuid4
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.issues.models import IssueEvent, Notification
+from council.issues.models import IssueEvent
 from council.issues.workflow import IssueStatus
+from council.notifications.models import Notification
 from council.workorders.models import Department, WorkOrder
 from tests.images import jpeg_with_gps
 from tests.intake import (
@@ -23,7 +24,7 @@ from tests.intake import (
     status_of,
     submit_as,
 )
-from tests.support import Client, audit_actions, csrf_token, sign_in_directly, text_of
+from tests.support import Client, audit_actions, csrf_token, post_form, sign_in_directly, text_of
 
 F = "zhuchi"  # the demo council's facilitator
 
@@ -290,7 +291,8 @@ async def test_status_change_notifies_submitter_and_cosigners(
         client.cookies.clear()
         await sign_in_directly(client, login)
         page = text_of((await client.get("/me/notifications")).text)
-        assert "夜间噪音扰民" in page and "受理中" in page
+        assert "夜间噪音扰民" in page and "受理中" in page and "未读" in page
+        assert (await post_form(client, "/me/notifications/read")).status_code == 303
     db.expire_all()
     unread = await db.scalar(
         sa.select(sa.func.count(Notification.id)).where(

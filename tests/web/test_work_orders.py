@@ -199,7 +199,7 @@ async def test_overdue_is_flagged_on_queue_todo_and_department_page_once_the_clo
 async def test_reminders_reach_the_liaison_before_the_deadline_once(
     client: Client, db: AsyncSession, clock: FixedClock
 ) -> None:
-    from council.issues.models import Notification
+    from council.notifications.models import Notification
     from council.workorders import service as orders
 
     order_id = await _referred(client, db, "交警中队", title="路口违停", kind="inquiry")

@@ -4,8 +4,8 @@ setup_claim holds the nonce of the setup code while nobody administers the insta
 constituency_change keeps each constituency's name and seats from the time they applied, so
 that renaming or resizing one leaves past ballots readable as they were held.
 
-Revision ID: 0012setup
-Revises: 0011authversion
+Revision ID: 0015setup
+Revises: 0014pageversions
 Create Date: 2026-12-01 19:30:00.000000+00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
-revision = '0012setup'
-down_revision = '0011authversion'
+revision = '0015setup'
+down_revision = '0014pageversions'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""To-do queries, in-app notifications and their delivery channels."""

@@ -1,0 +1,94 @@
+"""Each page type runs a fixed number of statements, whatever the number of rows it shows:
+no statement per row (N+1). Counted on the app's engine for a page made afresh (anonymous
+pages are then served from the cache without any)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from council.consultations.models import Meeting
+from council.councils.models import Council
+from council.issues.models import Issue
+from council.issues.workflow import PUBLIC
+from council.voting.models import Ballot
+from council.voting.workflow import Status
+from tests.support import Client, csrf_token, sign_in, sign_in_directly, statements
+from tests.voting_support import BASE as BALLOTS
+from tests.voting_support import opened
+
+# Page → most statements it may run (the session lookup and anonymous counting included).
+CEILINGS = {
+    "/": 4,
+    # The noticeboard reads each notice in period on its own (four statements a notice, two
+    # notices on the demo board), the page's one ceiling that grows with its rows.
+    "/c/zhonglou": 19,
+    "/c/zhonglou/issues": 6,
+    "/c/zhonglou/meetings": 4,
+    "/c/zhonglou/ballots": 4,
+    "/c/zhonglou/audit": 8,
+    "issue": 15,
+    "ballot": 18,
+    "meeting": 14,
+}
+
+
+async def _examples(db: AsyncSession) -> dict[str, str]:
+    """A public issue, a closed ballot and a meeting of the demo council."""
+    council = sa.select(Council.id).where(Council.slug == "zhonglou").scalar_subquery()
+    issue = await db.scalar(
+        sa.select(Issue.id).where(Issue.council_id == council, Issue.status.in_(PUBLIC)).limit(1)
+    )
+    ballot = await db.scalar(
+        sa.select(Ballot.id)
+        .where(Ballot.council_id == council, Ballot.status.in_((Status.CLOSED, Status.CERTIFIED)))
+        .limit(1)
+    )
+    meeting = await db.scalar(sa.select(Meeting.id).where(Meeting.council_id == council).limit(1))
+    return {
+        "issue": f"/c/zhonglou/issues/{issue}",
+        "ballot": f"/c/zhonglou/ballots/{ballot}",
+        "meeting": f"/c/zhonglou/meetings/{meeting}",
+    }
+
+
+async def _count(app: Litestar, client: Client, path: str) -> int:
+    with statements(app) as seen:
+        response = await client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    # The anonymous count's own statement (PostgreSQL) is the limiter's, not the page's.
+    return len([s for s in seen if "rate_counter" not in s])
+
+
+@pytest.mark.parametrize("who", ["anonymous", "zhuchi"])
+async def test_each_page_type_stays_under_its_statement_ceiling(
+    app: Litestar, client: Client, db: AsyncSession, who: str
+) -> None:
+    if who != "anonymous":
+        await sign_in(client, who)
+    paths = {**{p: p for p in CEILINGS if p.startswith("/")}, **await _examples(db)}
+    if who == "anonymous":
+        del paths["meeting"]  # for members only
+    counts = {name: await _count(app, client, path) for name, path in paths.items()}
+    over = {name: n for name, n in counts.items() if n > CEILINGS[name]}
+    assert not over, repr(counts)
+
+
+# A vote: the session check, the council, the hourly quota (read and counted), the ballot
+# (locked), the electorate, the options, the vote, the audit chain's head (read, entry,
+# update) and the page versions; savepoints and the commit beside them.
+VOTE_CEILING = 12
+
+
+async def test_a_vote_stays_under_its_statement_ceiling(app: Litestar, client: Client) -> None:
+    ballot = await opened(app)
+    await sign_in_directly(client, "jumin01")
+    token = await csrf_token(client)
+    with statements(app) as seen:
+        response = await client.post(
+            f"{BALLOTS}/{ballot}/vote", data={"_csrf_token": token, "choice": "yes"}
+        )
+    assert response.status_code == 303, response.text
+    assert len(seen) <= VOTE_CEILING, "\n".join(s[:120] for s in seen)
