@@ -66,7 +66,8 @@ async def test_front_page_tells_what_is_in_notice_decided_and_being_done(
     assert "共 " in _section(html, "stats") and "油烟问题第五次商居协商会" in _section(
         html, "minutes"
     )
-    assert 'href="/c/zhonglou/issues/new">提交诉求' in html
+    # A visitor is offered to sign in first: the form itself is for the council's people.
+    assert 'href="/signin?next=/c/zhonglou/issues/new">登录后提交诉求' in html
     # The roster and the 40-row shop table have pages of their own now.
     assert "店铺（40 家）" not in text_of(html) and "界别与代表" in _section(html, "rooms")
 
