@@ -154,6 +154,19 @@ async def test_rating_round_worked_example_gives_81_7_and_the_flag(w: World) -> 
     )
 
 
+async def _marks(w: World, rule: CheckItem, mark: str) -> dict[str, str]:
+    """An inspection sheet as the form sends it: ``mark`` for ``rule``, every other active
+    外摆 rule of the council (the demo has its own) passed."""
+    rules = await w.db.scalars(
+        sa.select(CheckItem).where(
+            CheckItem.council_id == w.council.id,
+            CheckItem.purpose == CheckPurpose.DISPLAY,
+            CheckItem.active.is_(True),
+        )
+    )
+    return {inspections.rule_field(r): "pass" for r in rules} | {inspections.rule_field(rule): mark}
+
+
 async def test_rating_a_failed_inspection_in_the_quarter_downgrades(w: World) -> None:
     """A verified violation (a failed 外摆 inspection) takes 5 off: 81.7 → 76.7, and the flag
     goes to the next shop."""
@@ -171,7 +184,7 @@ async def test_rating_a_failed_inspection_in_the_quarter_downgrades(w: World) ->
         await w.actor("jiandu"),
         w.council,
         InspectionForm(shop_number="12", note="桌椅摆到了路中间"),
-        {inspections.rule_field(rule): "fail"},
+        await _marks(w, rule, "fail"),
         NOW - dt.timedelta(days=2),
     )
     done = await rating.compute(db, zhuchi, w.council, rnd.id, NOW)
@@ -403,11 +416,7 @@ async def test_points_a_ledger_entry_is_never_edited_only_corrected(w: World) ->
 
 
 async def _december(w: World) -> list[RotaDuty]:
-    zhuchi = await w.actor("zhuchi")
-    await rotas.add_item(
-        w.db, zhuchi, w.council, ItemForm(purpose=CheckPurpose.DUTY, text="门前无垃圾"), NOW
-    )
-    await rotas.generate(w.db, zhuchi, w.council, MonthForm(month="2026-12"), NOW)
+    """December's duties: the demo draws the month after its load date (NOW) too."""
     rows = await w.db.execute(
         sa.select(RotaDuty)
         .where(RotaDuty.council_id == w.council.id, RotaDuty.day >= dt.date(2026, 12, 1))
@@ -486,14 +495,15 @@ async def test_inspections_give_a_monthly_compliance_rate(w: World) -> None:
     rule = await rotas.add_item(
         db, zhuchi, w.council, ItemForm(purpose=CheckPurpose.DISPLAY, text="22:00 后收摊"), NOW
     )
-    field = inspections.rule_field(rule)
     later = dt.datetime(2027, 3, 10, 12, 0, tzinfo=dt.UTC)
     for i, mark in enumerate(["pass", "pass", "pass", "fail"]):
         form = InspectionForm(shop_number=str(i + 1))
-        await inspections.record_inspection(db, zhuchi, w.council, form, {field: mark}, later)
+        sheet = await _marks(w, rule, mark)
+        await inspections.record_inspection(db, zhuchi, w.council, form, sheet, later)
     march = [m for m in await inspections.compliance(db, w.council, later) if m.month == "2027-03"]
     assert [(m.inspected, m.passed, m.shown) for m in march] == [(4, 3, "75")]
     resident = await w.actor("jumin11")
     with pytest.raises(NotAllowed):
         form = InspectionForm(shop_number="1")
-        await inspections.record_inspection(db, resident, w.council, form, {field: "pass"}, later)
+        sheet = await _marks(w, rule, "pass")
+        await inspections.record_inspection(db, resident, w.council, form, sheet, later)
