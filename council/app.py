@@ -174,7 +174,8 @@ async def announce_setup(app: Litestar) -> None:
         async with config.get_session() as db:
             code = await setup.setup_code(db, app.state.settings, app.state.clock.now())
             await db.commit()
-    except DBAPIError:
+    except (DBAPIError, OSError):
+        # Not migrated yet, or not reachable: the server starts all the same (S37).
         log.warning("no setup code at start: the database is not ready", exc_info=True)
         return
     if code:

@@ -29,9 +29,11 @@ import sqlalchemy as sa
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy import make_url
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from council.councils.permissions import Actor
+from council.forms import has_control_characters
 from council.sqlite_thread import SqliteThread
 from council.web.auth import session_cookie_name
 from council.web.models import PageVersion
@@ -239,7 +241,17 @@ class PageCacheMiddleware:
         cache: PageCache = state.pages
         clock: Clock = state.clock
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-        versions = await cache.versions.read(read_scopes(scope["path"]))
+        if has_control_characters(scope["path"]):
+            # Not a page (the app answers 404), and no value for a query's parameter.
+            await self.app(scope, receive, send)
+            return
+        try:
+            versions = await cache.versions.read(read_scopes(scope["path"]))
+        except (DBAPIError, OSError, sqlite3.Error):
+            # Without the versions, no page is known fresh: the app makes it, or answers what
+            # an unreachable database allows (503).
+            await self.app(scope, receive, send)
+            return
         # No token where the CSRF middleware stood aside (an excluded route): nothing to cut.
         chosen = ScopeState.from_scope(scope).csrf_token
         token = chosen.encode() if isinstance(chosen, str) else b""
