@@ -10,13 +10,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.councils.permissions import Actor
-from council.errors import FormInvalid
 from council.forms import first_value
 from council.notifications import channels, service, todo
 from council.notifications.models import ChannelKind
 from council.web.auth import require_login
 from council.web.forms import Form
-from council.web.render import form_page, page, redirect
+from council.web.render import page, redirect
 
 
 def _person(actor: Actor) -> UUID:
@@ -82,9 +81,7 @@ class NotificationController(Controller):
         )
         return redirect(target)
 
-    async def _settings_page(
-        self, request: Request, db: AsyncSession, actor: Actor, exc: FormInvalid | None = None
-    ) -> Template:
+    async def _settings_page(self, request: Request, db: AsyncSession, actor: Actor) -> Template:
         settings = request.app.state.settings
         chosen = await service.channels_of(db, _person(actor))
         context = {
@@ -96,8 +93,6 @@ class NotificationController(Controller):
             },
             "errors": {},
         }
-        if exc is not None:
-            return form_page(request, "me/notification_settings.html", exc, context)
         return page(request, "me/notification_settings.html", context)
 
     @get("/settings", name="notifications.settings", guards=[require_login])
@@ -110,9 +105,7 @@ class NotificationController(Controller):
     ) -> Template | Redirect:
         settings = request.app.state.settings
         choices = _choices(data)
-        try:
-            service.check_choices(choices, channels.offered(settings), settings.webhook_prefixes)
-        except FormInvalid as exc:
-            return await self._settings_page(request, db_session, actor, exc)
+        # Refused, the settings page answers in place with what was typed (web/answer.py).
+        service.check_choices(choices, channels.offered(settings), settings.webhook_prefixes)
         await service.save_channels(db_session, _person(actor), choices)
         return redirect("/me/notifications/settings", "settings_saved")

@@ -13,6 +13,8 @@ def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
     page: Page, live_server: str, engine_name: str
 ) -> None:
     sign_in(page, live_server, "zhuchi")
+    expect(page.locator("#todo-title")).to_contain_text("我的待办")  # the start page
+    page.goto(f"{live_server}/me")
     expect(page.get_by_role("heading", name="我的议事会")).to_be_visible()
     page.get_by_role("link", name="管理议事会").click()
     expect(page.get_by_role("heading", name="管理：钟楼烟火商居议事会")).to_be_visible()

@@ -161,7 +161,9 @@ def test_member_chooses_notification_channels_on_a_phone(
     page.get_by_label("发到企业微信群").check()
     page.get_by_label("机器人的 Webhook 地址").fill("http://10.0.0.5/x")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("请填写企业微信群机器人的 Webhook 地址")).to_be_visible()
+    expect(page.locator("#e-webhook_address")).to_contain_text(
+        "请填写企业微信群机器人的 Webhook 地址"
+    )
     expect(page.get_by_label("机器人的 Webhook 地址")).to_have_value("http://10.0.0.5/x")
     if engine_name == "sqlite":
         screenshot(page, "notification-settings-phone")

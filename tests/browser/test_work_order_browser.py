@@ -29,7 +29,8 @@ def _figures(page: Page, base: str) -> dict[str, int]:
     """This month's counts of 交警中队 in the council, read from its public page."""
     page.goto(f"{base}/c/zhonglou/departments")
     page.locator("tr[data-department='交警中队'] a").click()
-    row = page.locator("table.months tbody tr").first
+    # The month the page is about (this month by default); without orders yet it has no row.
+    row = page.locator("table.months tbody tr[aria-current]")
     counts = {}
     for name in FIGURES:
         link = row.locator(f"a[href*='figure={name}']")
