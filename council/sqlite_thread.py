@@ -15,17 +15,25 @@ T = TypeVar("T")
 
 class SqliteThread:
     """Opens its connection with ``connect`` on first use; ``close`` leaves it usable again,
-    as an engine after ``dispose()``."""
+    as an engine after ``dispose()``. Without ``keep`` (as an engine without a pool, where the
+    file may be replaced under a running server) each call opens and closes its own."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], name: str) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], name: str, *, keep: bool = True
+    ) -> None:
         self._connect = connect
+        self._keep = keep
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._connection: sqlite3.Connection | None = None  # touched on that thread only
 
     def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._connection is None:
             self._connection = self._connect()
-        return work(self._connection)
+        try:
+            return work(self._connection)
+        finally:
+            if not self._keep:
+                self._close()
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._call, work)

@@ -277,6 +277,7 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     # The app's pooled connections belong to the loop its clients run it on.
     on_app_loop(application.state.alchemy.get_engine().dispose)
     on_app_loop(application.state.counters.close)
+    on_app_loop(application.state.pages.close)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def counters_file(database: Path) -> Path:
 
 def counters_for(settings: Settings, engine: AsyncEngine) -> Counters:
     path = counters_path(settings)
-    return FileCounters(path) if path else DatabaseCounters(engine)
+    return FileCounters(path, keep=settings.db_pool) if path else DatabaseCounters(engine)
 
 
 class DatabaseCounters:
@@ -107,9 +107,9 @@ class FileCounters:
     )
     SWEEP = "DELETE FROM rate_counter WHERE window_start < ?"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep: bool = True) -> None:
         self.path = path
-        self._store = SqliteThread(self._connect, "council-counters")
+        self._store = SqliteThread(self._connect, "council-counters", keep=keep)
         self._swept: int | None = None
 
     def _connect(self) -> sqlite3.Connection:

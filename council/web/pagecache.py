@@ -5,7 +5,7 @@ A page for someone not signed in is the same for everyone but the CSRF token in 
 with the token cut out, and each visitor's own token is put back when it is served: a cached
 page never carries another visitor's token.
 
-Every request that writes raises, in its own transaction, the versions of the scopes its path
+Every request that writes gives, in its own transaction, a new version to the scopes its path
 belongs to (``raise_versions``): ``c:<slug>`` for a council's pages, ``site`` for anything
 else, and ``directory`` (the list of councils) for the site's and each council's management.
 A page depends on its council's scope and ``site`` (the home page: ``site`` and
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -79,19 +80,26 @@ def write_scopes(path: str) -> tuple[str, ...]:
     return (f"c:{slug}", DIRECTORY) if managed else (f"c:{slug}",)
 
 
+def new_version() -> int:
+    """A version no earlier state of any database is likely to have had: a counter would
+    repeat its values when a database is restored or swapped under a running process (a
+    backup put back, each test's fresh copy), and a page made on the other database would
+    then pass for fresh. Zero stands for a scope never written."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 async def raise_versions(db: AsyncSession, scope: Scope) -> None:
-    """Before a writing request commits: its scopes' versions go up, in its transaction
+    """Before a writing request commits: its scopes get a new version, in its transaction
     (one statement, whatever the number of scopes)."""
     if scope.get("method", "GET") in SAFE_METHODS:
         return
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    version = new_version()
     # In a fixed order, so that two writers never wait for each other's rows the other way.
-    rows = [{"scope": name, "version": 1} for name in sorted(write_scopes(scope["path"]))]
+    rows = [{"scope": name, "version": version} for name in sorted(write_scopes(scope["path"]))]
     stmt = insert(PageVersion).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[PageVersion.scope], set_={"version": PageVersion.version + 1}
-    )
+    stmt = stmt.on_conflict_do_update(index_elements=[PageVersion.scope], set_={"version": version})
     await db.execute(stmt)
 
 
@@ -112,7 +120,7 @@ class EngineVersions:
             PageVersion.scope.in_(scopes)
         )
         async with self._engine.connect() as connection:
-            found = dict((await connection.execute(stmt)).tuples().all())
+            found = {scope: version for scope, version in await connection.execute(stmt)}
         return tuple(found.get(name, 0) for name in scopes)
 
     async def close(self) -> None:
@@ -126,9 +134,9 @@ class FileVersions:
 
     QUERY = "SELECT scope, version FROM page_version WHERE scope IN ({})"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep: bool = True) -> None:
         self.path = path
-        self._store = SqliteThread(self._connect, "council-pages")
+        self._store = SqliteThread(self._connect, "council-pages", keep=keep)
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
@@ -150,7 +158,7 @@ def versions_for(settings: Settings, engine: AsyncEngine) -> Versions:
     if settings.is_sqlite:
         database = make_url(settings.database_url).database
         if database and database != ":memory:":
-            return FileVersions(Path(database))
+            return FileVersions(Path(database), keep=settings.db_pool)
     return EngineVersions(engine)
 
 
@@ -189,6 +197,10 @@ class PageCache:
             self._size -= dropped.size
 
     async def close(self) -> None:
+        """As an engine is disposed: the pages are forgotten and the versions' connection
+        closed; the cache fills again on later requests."""
+        self._pages.clear()
+        self._size = 0
         await self.versions.close()
 
 

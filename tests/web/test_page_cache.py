@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from council.app import create_app
 from council.clock import FixedClock
+from council.councils.models import Council
 from council.settings import Settings
+from council.web.models import PageVersion
 from tests.intake import BASE, move, submit_as
 from tests.support import Client, client_for, post_form, sign_in, statements
 
@@ -53,8 +57,9 @@ async def test_repeated_anonymous_page_runs_no_query(app: Litestar, client: Clie
     assert len(page) <= 1, page
 
 
-async def _change_description(client: Client, text: str) -> None:
-    await sign_in(client, "zhuchi")
+async def _change_description(client: Client, text: str, *, sign: bool = True) -> None:
+    if sign:
+        await sign_in(client, "zhuchi")
     response = await post_form(
         client,
         "/c/zhonglou/manage/settings",
@@ -109,6 +114,30 @@ async def test_issue_made_public_shows_on_the_next_request_of_the_cached_issue_l
         assert "路口井盖松动" not in (await visitor.get(BASE)).text
         assert (await move(client, "zhuchi", issue_id, "accepted")).status_code == 303
         assert "路口井盖松动" in (await visitor.get(BASE)).text
+
+
+async def test_page_cached_before_a_restore_is_not_served_after_it(
+    app: Litestar, client: Client, db: AsyncSession
+) -> None:
+    """Page versions never repeat: a database put back to an earlier state (a backup
+    restored) and changed again must not match a page cached between the two."""
+    await sign_in(client, "zhuchi")
+    versions = (await db.execute(sa.select(PageVersion.scope, PageVersion.version))).all()
+    zhonglou = sa.update(Council).where(Council.slug == "zhonglou")
+    description = await db.scalar(sa.select(Council.description).where(Council.slug == "zhonglou"))
+    await db.rollback()
+    async with client_for(app) as visitor:
+        await _change_description(client, "夜市新规：甲", sign=False)
+        assert "夜市新规：甲" in (await visitor.get("/c/zhonglou")).text
+        # Put back as it was before the change, page versions included.
+        await db.execute(sa.delete(PageVersion))
+        if versions:
+            await db.execute(sa.insert(PageVersion), [dict(v._mapping) for v in versions])
+        await db.execute(zhonglou.values(description=description))
+        await db.commit()
+        await _change_description(client, "夜市新规：乙", sign=False)
+        page = (await visitor.get("/c/zhonglou")).text
+        assert "夜市新规：乙" in page and "夜市新规：甲" not in page
 
 
 def _shop_count(html: str) -> int:
