@@ -84,7 +84,9 @@ def _server(
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    # A server that exits fails at once; one that is slow to start on a loaded machine (two
+    # workers, PostgreSQL and Chromium on two cores) is given its time.
+    deadline = time.monotonic() + 120
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310
