@@ -308,7 +308,11 @@ async def ended(
             Notice.status.in_(periods.PUBLIC - {NoticeStatus.SUPERSEDED}),
             Notice.id.not_in(list(excluding)),
         )
-        .order_by(sa.func.coalesce(Notice.ends_at, Notice.created_at).desc())
+        .order_by(
+            sa.func.coalesce(Notice.ends_at, Notice.created_at).desc(),
+            Notice.published_at.desc(),
+            Notice.created_at.desc(),
+        )
         .limit(limit)
     )
     return list(rows.scalars())

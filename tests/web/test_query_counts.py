@@ -20,6 +20,7 @@ from council.notices.models import Notice, Objection
 from council.notices.periods import NoticeKind, NoticeStatus
 from council.voting.models import Ballot
 from council.voting.workflow import Status
+from council.web.pagecache import PAGE_SECONDS
 from tests.support import Client, csrf_token, sign_in, sign_in_directly, statements
 from tests.voting_support import BASE as BALLOTS
 from tests.voting_support import opened
@@ -123,8 +124,10 @@ async def _add_notices(db: AsyncSession, now: dt.datetime, running: int, ended: 
     await db.commit()
 
 
-async def _reads(app: Litestar, client: Client, path: str) -> int:
-    """The page's reads (the session's idle clock may write in any request)."""
+async def _reads(app: Litestar, client: Client, clock: FixedClock, path: str) -> int:
+    """The reads of the page made afresh (the session's idle clock may write in any request):
+    past PAGE_SECONDS, nothing cached for its council is served."""
+    clock.advance(seconds=PAGE_SECONDS.total_seconds())
     with statements(app) as seen:
         response = await client.get(path)
     assert response.status_code == 200, (path, response.status_code)
@@ -136,9 +139,9 @@ async def test_the_noticeboard_reads_no_more_for_more_notices(
 ) -> None:
     await sign_in(client, "zhuchi")
     await client.get("/c/zhonglou")  # what the first request after signing in reads once
-    before = await _reads(app, client, "/c/zhonglou")
+    before = await _reads(app, client, clock, "/c/zhonglou")
     await _add_notices(db, clock.now(), running=4, ended=6)
-    after = await _reads(app, client, "/c/zhonglou")
+    after = await _reads(app, client, clock, "/c/zhonglou")
     page = (await client.get("/c/zhonglou")).text
     assert "公示 0" in page and "异议 2 条，已答复 1 条" in page
     assert after == before <= CEILINGS["/c/zhonglou"], (before, after)
