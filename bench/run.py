@@ -43,7 +43,7 @@ import httpx
 
 # bench/ is not a package: run as a script, its own folder is on the path.
 import wrk
-from server import ROOT, Server, council_command, server_env
+from server import ROOT, Server, council_command, load_demo, server_env
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
@@ -514,7 +514,7 @@ def large_database(bench_dir: Path) -> Path:
             stale.unlink()
         build_env = server_env(bench_dir, building)
         council_command(build_env, "database", "upgrade", "--no-prompt")
-        council_command(build_env, "demo", "load")
+        load_demo(build_env)
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / "grow.py"), str(building)],
             cwd=ROOT,
@@ -557,7 +557,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="council-bench-") as tmp:
         env = server_env(Path(tmp))
         council_command(env, "database", "upgrade", "--no-prompt")
-        council_command(env, "demo", "load")
+        load_demo(env)
         made = time.monotonic()
         prepared = tool(env, "prepare", str(VOTERS), "4")
         reader = tool(env, "session", "shop01")["token"]

@@ -58,6 +58,12 @@ def council_command(env: dict[str, str], *args: str) -> None:
     )
 
 
+def load_demo(env: dict[str, str]) -> None:
+    """The demo council into the bench's database: the loader only runs with COUNCIL_DEMO on,
+    which the server under test keeps off."""
+    council_command({**env, "COUNCIL_DEMO": "true"}, "demo", "load")
+
+
 @dataclass(frozen=True)
 class Usage:
     """CPU time (s) per process of the server, by pid, at one moment."""

@@ -213,12 +213,18 @@ async def _checkpoint(db: AsyncSession, chain: str) -> Anchor | None:
     ).one_or_none()
     if point is None:
         return None
+    # The count reads the (chain, seq) index alone and the anchor is one lookup in it: a
+    # whole-row read per entry would grow with the chain.
+    anchor = (
+        sa.select(AuditEntry.hash)
+        .where(AuditEntry.chain == chain, AuditEntry.seq == point.seq)
+        .scalar_subquery()
+    )
     count, anchor_hash = (
         await db.execute(
-            sa.select(
-                sa.func.count(AuditEntry.id),
-                sa.func.max(sa.case((AuditEntry.seq == point.seq, AuditEntry.hash))),
-            ).where(AuditEntry.chain == chain, AuditEntry.seq <= point.seq)
+            sa.select(sa.func.count(), anchor).where(
+                AuditEntry.chain == chain, AuditEntry.seq <= point.seq
+            )
         )
     ).one()
     if count != point.seq or anchor_hash != point.hash:

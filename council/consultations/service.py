@@ -64,7 +64,10 @@ def question_lines(text: str) -> list[str]:
 # --- reads ----------------------------------------------------------------------------------
 
 
-async def list_matters(db: AsyncSession, council_id: UUID) -> list[tuple[Matter, int]]:
+async def list_matters(
+    db: AsyncSession, council_id: UUID, limit: int | None = None
+) -> list[tuple[Matter, int]]:
+    """The council's matters, newest first, each with its number of rounds."""
     rounds = (
         sa.select(sa.func.count(Round.id)).where(Round.matter_id == Matter.id).scalar_subquery()
     )
@@ -72,6 +75,7 @@ async def list_matters(db: AsyncSession, council_id: UUID) -> list[tuple[Matter,
         sa.select(Matter, rounds)
         .where(Matter.council_id == council_id)
         .order_by(Matter.created_at.desc())
+        .limit(limit)
     )
     return [(m, int(n)) for m, n in rows]
 

@@ -113,23 +113,39 @@ async def get_plan(db: AsyncSession, council: Council, plan_id: UUID | str) -> A
 async def progress(
     db: AsyncSession, council: Council, plan: ActionPlan, now: dt.datetime
 ) -> Progress:
+    return (await progress_of(db, council, [plan], now))[0]
+
+
+async def progress_of(
+    db: AsyncSession, council: Council, plans: Sequence[ActionPlan], now: dt.datetime
+) -> list[Progress]:
+    """Each plan's items and inspections, in two statements whatever the number of plans."""
+    if not plans:
+        return []
     today = local_date(now, council.timezone)
+    ids = [plan.id for plan in plans]
     rows = await db.execute(
         sa.select(ActionItem, Shop)
         .join(Shop, Shop.id == ActionItem.shop_id)
-        .where(ActionItem.plan_id == plan.id, ActionItem.council_id == council.id)
+        .where(ActionItem.plan_id.in_(ids), ActionItem.council_id == council.id)
     )
-    items = [ItemRow(i, s, is_overdue(i, today)) for i, s in rows]
-    items.sort(key=lambda r: (len(r.shop.number), r.shop.number))
+    items: dict[UUID, list[ItemRow]] = {}
+    for i, s in rows:
+        items.setdefault(i.plan_id, []).append(ItemRow(i, s, is_overdue(i, today)))
+    for found in items.values():
+        found.sort(key=lambda r: (len(r.shop.number), r.shop.number))
     inspections = await db.execute(
         sa.select(Inspection, Person.display_name, Shop)
         .join(Person, Person.id == Inspection.inspector_id)
         .outerjoin(ActionItem, ActionItem.id == Inspection.item_id)
         .outerjoin(Shop, Shop.id == ActionItem.shop_id)
-        .where(Inspection.plan_id == plan.id, Inspection.council_id == council.id)
+        .where(Inspection.plan_id.in_(ids), Inspection.council_id == council.id)
         .order_by(Inspection.inspected_on.desc(), Inspection.created_at.desc())
     )
-    return Progress(plan, items, [(i, n, s) for i, n, s in inspections])
+    seen: dict[UUID, list[tuple[Inspection, str, Shop | None]]] = {}
+    for i, n, s in inspections:
+        seen.setdefault(i.plan_id, []).append((i, n, s))
+    return [Progress(p, items.get(p.id, []), seen.get(p.id, [])) for p in plans]
 
 
 async def owned_shop_ids(db: AsyncSession, actor: Actor, council_id: UUID) -> set[UUID]:

@@ -5,6 +5,7 @@ can reach it and every visitor gets the same page."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,10 @@ from council.issues import service as issues
 from council.issues import workflow as issue_workflow
 from council.issues.service import MonthStats
 from council.notices import service as notices
-from council.notices.periods import NoticeStatus
-from council.notices.service import NoticeView
+from council.notices.service import NoticeCard
 from council.programmes.controller import street
 from council.voting import service as voting
-from council.voting.models import Ballot
+from council.voting.models import Ballot, BallotOption
 from council.voting.workflow import Status
 from council.workflows import service as workflows
 from council.workflows.models import Workflow
@@ -67,8 +67,8 @@ class AdoptedConvention:
 
 @dataclass(frozen=True)
 class Board:
-    running: list[NoticeView]  # in their period, soonest to end first
-    ended: list[NoticeView]
+    running: list[NoticeCard]  # in their period, soonest to end first
+    ended: list[NoticeCard]
     resolutions: list[Resolution]
     matters: list[MatterRow]
     conventions: list[AdoptedConvention]
@@ -79,42 +79,66 @@ class Board:
 
 
 async def resolution(db: AsyncSession, ballot: Ballot) -> Resolution:
-    result = voting.stored_result(ballot)
-    counts = result.get("counts", {})
-    options = await voting.options_of(db, ballot)
-    return Resolution(ballot, result, [(o.label, int(counts.get(o.code, 0))) for o in options])
+    return (await resolutions(db, [ballot]))[0]
 
 
-async def _adoption_ballots(db: AsyncSession, council: Council) -> set[Any]:
-    rows = await db.execute(
-        sa.select(ConventionVersion.ballot_id).where(
-            ConventionVersion.council_id == council.id, ConventionVersion.ballot_id.is_not(None)
+async def resolutions(db: AsyncSession, ballots: Sequence[Ballot]) -> list[Resolution]:
+    """Each ballot's stored result beside its options, read in one statement."""
+    options: dict[Any, list[BallotOption]] = {}
+    if ballots:
+        found = await db.execute(
+            sa.select(BallotOption)
+            .where(
+                BallotOption.ballot_id.in_([b.id for b in ballots]),
+                BallotOption.council_id == ballots[0].council_id,
+            )
+            .order_by(BallotOption.position)
         )
-    )
-    return set(rows.scalars())
+        for option in found.scalars():
+            options.setdefault(option.ballot_id, []).append(option)
+    shown = []
+    for ballot in ballots:
+        result = voting.stored_result(ballot)
+        counts = result.get("counts", {})
+        labels = [(o.label, int(counts.get(o.code, 0))) for o in options.get(ballot.id, [])]
+        shown.append(Resolution(ballot, result, labels))
+    return shown
 
 
 async def _resolutions(db: AsyncSession, council: Council) -> list[Resolution]:
     """Closed and certified votes, latest first; adoption votes are shown with their convention."""
-    adoptions = await _adoption_ballots(db, council)
-    decided = [
-        b
-        for b in await voting.list_ballots(db, ANONYMOUS, council)
-        if b.status in (Status.CLOSED, Status.CERTIFIED) and b.id not in adoptions
-    ]
-    decided.sort(key=lambda b: b.closed_at or b.created_at, reverse=True)
-    return [await resolution(db, b) for b in decided[:RESOLUTIONS]]
+    adoptions = sa.select(ConventionVersion.ballot_id).where(
+        ConventionVersion.council_id == council.id, ConventionVersion.ballot_id.is_not(None)
+    )
+    rows = await db.execute(
+        sa.select(Ballot)
+        .where(
+            Ballot.council_id == council.id,
+            Ballot.status.in_((Status.CLOSED, Status.CERTIFIED)),
+            Ballot.id.not_in(adoptions),
+        )
+        .order_by(sa.func.coalesce(Ballot.closed_at, Ballot.created_at).desc())
+        .limit(RESOLUTIONS)
+    )
+    return await resolutions(db, [b for b in rows.scalars() if voting.visible(ANONYMOUS, b)])
 
 
 async def _matters(db: AsyncSession, council: Council, now: dt.datetime) -> list[MatterRow]:
-    rows = []
-    for matter, rounds in (await consultations.list_matters(db, council.id))[:MATTERS]:
-        plans = [
-            await service_plans.progress(db, council, plan, now)
-            for plan in await workflows.plans_of(db, matter)
-        ]
-        rows.append(MatterRow(matter, rounds, await workflows.of_matter(db, matter), plans))
-    return rows
+    matters = await consultations.list_matters(db, council.id, MATTERS)
+    shown = [matter for matter, _rounds in matters]
+    flows = await workflows.of_matters(db, shown)
+    plans = await workflows.plans_of_matters(db, shown)
+    listed = [plan for matter in shown for plan in plans.get(matter.id, [])]
+    progress = {p.plan.id: p for p in await service_plans.progress_of(db, council, listed, now)}
+    return [
+        MatterRow(
+            matter,
+            rounds,
+            flows.get(matter.id),
+            [progress[plan.id] for plan in plans.get(matter.id, [])],
+        )
+        for matter, rounds in matters
+    ]
 
 
 async def _conventions(db: AsyncSession, council: Council) -> list[AdoptedConvention]:
@@ -127,19 +151,11 @@ async def _conventions(db: AsyncSession, council: Council) -> list[AdoptedConven
 
 async def _notices(
     db: AsyncSession, council: Council, now: dt.datetime
-) -> tuple[list[NoticeView], list[NoticeView]]:
+) -> tuple[list[NoticeCard], list[NoticeCard]]:
     running = await notices.in_period(db, council, now)
-    shown = {n.id for n in running}
-    ended = [
-        n
-        for n in await notices.list_notices(db, ANONYMOUS, council)
-        if n.id not in shown and n.status is not NoticeStatus.SUPERSEDED
-    ]
-    ended.sort(key=lambda n: n.ends_at or n.created_at, reverse=True)
-    return (
-        [await notices.view(db, ANONYMOUS, council, n, now) for n in running],
-        [await notices.view(db, ANONYMOUS, council, n, now) for n in ended[:ENDED_NOTICES]],
-    )
+    ended = await notices.ended(db, council, [n.id for n in running], ENDED_NOTICES)
+    shown = await notices.cards(db, council, [*running, *ended], now)
+    return shown[: len(running)], shown[len(running) :]
 
 
 async def board(db: AsyncSession, council: Council, now: dt.datetime) -> Board:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from council.i18n import _
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 7700 × 5200: more than any phone camera, far below a bomb
@@ -46,6 +48,9 @@ def clean_image(
         raise ImageRejected(_("上传的文件是空的"))
     if len(data) > max_bytes:
         raise ImageRejected(_("图片不能超过 %(mb)s MB", mb=max_bytes // (1024 * 1024) or 1))
+    # Imported here: a web worker that is never sent a photo does not carry Pillow.
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -71,6 +76,8 @@ def clean_image(
 
 
 def _reencode(image: Image.Image) -> CleanImage:
+    from PIL import Image, ImageOps
+
     # Turn the picture upright first: the orientation tag goes away with the rest of EXIF.
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_EDGE, MAX_EDGE))

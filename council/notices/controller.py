@@ -44,10 +44,8 @@ class NoticeController(Controller):
     ) -> Template:
         council = await councils.require(db_session, actor, slug, Action.VIEW_COUNCIL)
         now = now_of(request)
-        rows = [
-            await service.view(db_session, actor, council, n, now)
-            for n in await service.list_notices(db_session, actor, council)
-        ]
+        shown = await service.list_notices(db_session, actor, council)
+        rows = await service.cards(db_session, council, shown, now)
         running = [r for r in rows if r.notice.status is NoticeStatus.PUBLISHED and r.days_left]
         context = {
             "council": council,

@@ -263,6 +263,61 @@ async def objections_of(
     return found
 
 
+@dataclass(frozen=True)
+class NoticeCard:
+    """A notice as a line of a list: its period and how many objections it has had."""
+
+    notice: Notice
+    period: Period | None
+    days_left: int
+    objections: int
+    unanswered: int
+
+
+async def cards(
+    db: AsyncSession, council: Council, notices: Sequence[Notice], now: dt.datetime
+) -> list[NoticeCard]:
+    """The lines of a list, with every notice's objection counts in one statement."""
+    counts: dict[UUID, tuple[int, int]] = {}
+    if notices:
+        waiting = sa.func.sum(sa.case((Objection.answered_at.is_(None), 1), else_=0))
+        rows = await db.execute(
+            sa.select(Objection.notice_id, sa.func.count(Objection.id), waiting)
+            .where(Objection.notice_id.in_([n.id for n in notices]))
+            .group_by(Objection.notice_id)
+        )
+        counts = {notice_id: (int(n), int(w or 0)) for notice_id, n, w in rows}
+    found = []
+    for notice in notices:
+        period = period_of(notice, council)
+        lodged, waiting_answer = counts.get(notice.id, (0, 0))
+        days_left = period.days_left(now, council.timezone) if period else 0
+        found.append(NoticeCard(notice, period, days_left, lodged, waiting_answer))
+    return found
+
+
+async def ended(
+    db: AsyncSession, council: Council, excluding: Sequence[UUID], limit: int
+) -> list[Notice]:
+    """The public notices no longer in their period (none a correction replaced), latest
+    first: the noticeboard's "ended" list, read without the council's whole history."""
+    rows = await db.execute(
+        sa.select(Notice)
+        .where(
+            Notice.council_id == council.id,
+            Notice.status.in_(periods.PUBLIC - {NoticeStatus.SUPERSEDED}),
+            Notice.id.not_in(list(excluding)),
+        )
+        .order_by(
+            sa.func.coalesce(Notice.ends_at, Notice.created_at).desc(),
+            Notice.published_at.desc(),
+            Notice.created_at.desc(),
+        )
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
 async def view(
     db: AsyncSession, actor: Actor, council: Council, notice: Notice, now: dt.datetime
 ) -> NoticeView:

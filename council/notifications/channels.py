@@ -15,7 +15,6 @@ from email.utils import formataddr, make_msgid
 from typing import Protocol
 
 import anyio
-import httpx
 
 from council.i18n import _
 from council.notifications.models import ChannelKind
@@ -110,6 +109,9 @@ class WebhookChannel:
             # The allowed prefixes may have changed since the person saved the address.
             raise DeliveryFailed("webhook: address no longer allowed")
         payload = {"msgtype": "text", "text": {"content": message.body}}
+        # Imported here: a web worker that never delivers a webhook does not carry httpx.
+        import httpx
+
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
                 response = await client.post(address, json=payload)

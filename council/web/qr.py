@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
-import qrcode
-import qrcode.image.svg
 from litestar import Response
 
 
 def qr_svg(text: str, box_size: int = 8) -> str:
+    # Imported here: only a few pages draw a code, and qrcode brings Pillow with it.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(
         text, image_factory=qrcode.image.svg.SvgPathImage, box_size=box_size, border=2
     )

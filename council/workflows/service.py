@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -137,12 +138,40 @@ def ballot_state(ballots: list[Ballot]) -> tuple[BallotState, Ballot | None]:
 
 
 async def plans_of(db: AsyncSession, matter: Matter) -> list[ActionPlan]:
+    return (await plans_of_matters(db, [matter])).get(matter.id, [])
+
+
+async def plans_of_matters(
+    db: AsyncSession, matters: Sequence[Matter]
+) -> dict[UUID, list[ActionPlan]]:
+    """Each matter's action plans, oldest first, in one statement."""
+    found: dict[UUID, list[ActionPlan]] = {}
+    if not matters:
+        return found
     rows = await db.execute(
         sa.select(ActionPlan)
-        .where(ActionPlan.matter_id == matter.id, ActionPlan.council_id == matter.council_id)
+        .where(
+            ActionPlan.matter_id.in_([m.id for m in matters]),
+            ActionPlan.council_id == matters[0].council_id,
+        )
         .order_by(ActionPlan.created_at)
     )
-    return list(rows.scalars())
+    for plan in rows.scalars():
+        found.setdefault(plan.matter_id, []).append(plan)
+    return found
+
+
+async def of_matters(db: AsyncSession, matters: Sequence[Matter]) -> dict[UUID, Workflow]:
+    """The workflow of each matter on the path (四议两公开一监督), in one statement."""
+    if not matters:
+        return {}
+    rows = await db.execute(
+        sa.select(Workflow).where(
+            Workflow.matter_id.in_([m.id for m in matters]),
+            Workflow.council_id == matters[0].council_id,
+        )
+    )
+    return {flow.matter_id: flow for flow in rows.scalars()}
 
 
 async def plan_state(db: AsyncSession, matter: Matter) -> PlanState | None:
