@@ -47,11 +47,12 @@ def server_env(data_dir: Path, database: Path | None = None, **extra: str) -> di
 
 
 def council_command(env: dict[str, str], *args: str) -> None:
-    """`python -m council …` (migrations, the demo loader) against the bench's database."""
+    """`python -m council …` (migrations, the demo loader) against the bench's database.
+    The server runs without the demo (COUNCIL_DEMO=false); the loader is asked for it."""
     subprocess.run(
         [sys.executable, "-m", "council", *args],
         cwd=ROOT,
-        env=env,
+        env={**env, "COUNCIL_DEMO": "true"} if args[:1] == ("demo",) else env,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
