@@ -167,6 +167,10 @@ def wake_after_commit(session: AsyncSession, state: Any) -> None:
             service.kick()
 
 
+# session.info key: the request's writes were committed apart from its own transaction, by a
+# writer that raised the page versions with them (the vote writer): its own commit adds none.
+WRITTEN_ELSEWHERE = "council.written_elsewhere"
+
 # Runs in the request's transaction just before it commits (the page versions' raise).
 BeforeCommit = Callable[["AsyncSession", "Scope"], Awaitable[None]]
 
@@ -187,7 +191,7 @@ async def end_request_session(
         return
     try:
         if commit:
-            if before_commit is not None:
+            if before_commit is not None and not session.info.get(WRITTEN_ELSEWHERE):
                 await before_commit(session, scope)
             await session.commit()
             wake_after_commit(session, scope["app"].state)
