@@ -111,7 +111,7 @@ async def write(db: AsyncSession, votes: Sequence[Cast]) -> list[Outcome]:
     entries: list[audit.NewEntry] = []
     hits: list[Cast] = []
     for round_ in _rounds([i for i, o in enumerate(outcomes) if o is None], votes):
-        for i, receipt in (await _insert(db, [(i, votes[i]) for i in round_])).items():
+        for i, receipt in (await insert(db, [(i, votes[i]) for i in round_])).items():
             vote = votes[i]
             outcomes[i] = receipt
             hits.append(vote)
@@ -209,7 +209,7 @@ def _insert_of(db: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def _insert(db: AsyncSession, votes: Sequence[tuple[int, Cast]]) -> dict[int, Receipt]:
+async def insert(db: AsyncSession, votes: Sequence[tuple[int, Cast]]) -> dict[int, Receipt]:
     """One statement per kind of ballot: the rows the unique constraint let in, by index."""
     accepted: dict[int, Receipt] = {}
     named = [(i, v) for i, v in votes if not v.secret]
