@@ -588,6 +588,7 @@ async def open_ballot(
         present_given=present is not None and bool(present_keys),
     )
     ballot.status = workflow.advance(facts, Status.OPEN)
+    forget(ballot.id)
     for p in prospects:
         db.add(
             BallotElector(
@@ -635,6 +636,7 @@ async def reset(
     ballot = await get(db, actor, council, ballot_id, lock=True)
     votes = await participation_count(db, ballot)
     ballot.status = workflow.advance(_facts(ballot, now, votes=votes), Status.DRAFT)
+    forget(ballot.id)
     await db.execute(sa.delete(BallotElector).where(BallotElector.ballot_id == ballot.id))
     opened = {"eligible": ballot.eligible_count, "present": ballot.present_count}
     ballot.opened_at = None
@@ -652,12 +654,11 @@ def format_receipt(receipt: str) -> str:
     return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
 
 
-async def _chosen(db: AsyncSession, ballot: Ballot, submitted: Any) -> tuple[str, ...]:
+def _chosen(ballot: Ballot, codes: frozenset[str], submitted: Any) -> tuple[str, ...]:
     """The submitted codes, exactly as offered on this ballot, or 422 with nothing stored."""
     values = (
         submitted if isinstance(submitted, list) else ([] if submitted is None else [submitted])
     )
-    codes = {o.code for o in await options_of(db, ballot)}
     if not values:
         raise FormInvalid({"choice": _("请选择一项")})
     if any(not isinstance(v, str) or v not in codes for v in values) or len(set(values)) != len(
@@ -690,14 +691,57 @@ async def cast(
     Everything a read can check is checked here, without the write lock; the vote is then
     written by ``writer`` (the process's vote writer, in a batch of its own transaction) or,
     without one, in the caller's transaction."""
+    fresh = False
     while True:
-        vote = await checked_vote(db, actor, council, ballot_id, data, now, per_hour=per_hour)
+        vote = await checked_vote(
+            db, actor, council, ballot_id, data, now, per_hour=per_hour, fresh=fresh
+        )
         try:
             if writer is None:
                 return await pipeline.write_one(db, vote)
             return await writer.submit(db, vote)
         except pipeline.Reopened:
             log.info("ballot %s was opened again while a vote was checked", ballot_id)
+            forget(ballot_id)
+            fresh = True
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """An open ballot as it stands for its whole opening: question, rules, electorate and
+    options are fixed from opening to close or reset."""
+
+    ballot: Ballot
+    codes: frozenset[str]
+
+
+# Open ballots by id, in this process, for the checks a vote makes before it is written. A
+# status change made here forgets its ballot; one made by another process is found by the
+# writer, which reads status and opening time under the lock and refuses or sends the vote
+# back to be checked afresh (``pipeline.Reopened``).
+_opened: dict[UUID, _Opened] = {}
+OPENED_KEPT = 1024
+
+
+def forget(ballot_id: UUID) -> None:
+    _opened.pop(ballot_id, None)
+
+
+async def _open_ballot_of(
+    db: AsyncSession, actor: Actor, council: Council, ballot_id: UUID, *, fresh: bool
+) -> _Opened:
+    known = None if fresh else _opened.get(ballot_id)
+    if known is not None and known.ballot.council_id == council.id:
+        if not visible(actor, known.ballot):
+            raise NotFound(_("找不到这个表决"))
+        return known
+    ballot = await get(db, actor, council, ballot_id)
+    found = _Opened(ballot, frozenset(o.code for o in await options_of(db, ballot)))
+    if ballot.status is Status.OPEN:
+        if len(_opened) >= OPENED_KEPT:
+            _opened.clear()
+        _opened[ballot.id] = found
+    return found
 
 
 async def checked_vote(
@@ -709,17 +753,19 @@ async def checked_vote(
     now: dt.datetime,
     *,
     per_hour: int,
+    fresh: bool = False,
 ) -> pipeline.Cast:
     """The vote as the form asks for it, if every check a read can make lets it through;
     the writer checks the rest under the lock (ballot still open, the hourly quota, S1)."""
     if not actor.signed_in or actor.person_id is None:
         raise NotAllowed(_("请先登录"))
     try:
-        ballot = await get(db, actor, council, ballot_id)
+        opened = await _open_ballot_of(db, actor, council, ballot_id, fresh=fresh)
     except NotFound:
         # A draft looks missing to voters; the refusal is still worth a line (S4).
         log.warning("vote refused on unseen ballot %s by %s", ballot_id, actor.person_id)
         raise
+    ballot, codes = opened.ballot, opened.codes
     try:
         workflow.check_cast(_facts(ballot, now))
     except Conflict:
@@ -752,7 +798,7 @@ async def checked_vote(
         voter_key=elector.voter_key,
         voter_label=elector.label,
         shop_id=elector.shop_id,
-        choices=await _chosen(db, ballot, data.get("choice")),
+        choices=_chosen(ballot, codes, data.get("choice")),
         now=now,
         per_hour=per_hour,
     )
@@ -869,6 +915,7 @@ async def close(
     if ballot.status in (Status.CLOSED, Status.CERTIFIED):
         return ballot
     ballot.status = workflow.advance(_facts(ballot, now), Status.CLOSED)
+    forget(ballot.id)
     if ballot.method is Method.SECRET:
         await _rewrite_secret_choices(db, ballot)
     result = (await count(db, ballot)).as_dict()
