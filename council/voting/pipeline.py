@@ -223,18 +223,25 @@ async def insert(db: AsyncSession, votes: Sequence[tuple[int, Cast]]) -> dict[in
     return accepted
 
 
+def _seat(vote: Cast) -> dict[str, Any]:
+    """A new row's columns that say whose seat voted on which ballot (vote, participation)."""
+    return {
+        "id": uuid4(),
+        "council_id": vote.council_id,
+        "ballot_id": vote.ballot_id,
+        "voter_key": vote.voter_key,
+        "person_id": vote.person_id,
+        "shop_id": vote.shop_id,
+    }
+
+
 async def _insert_named(
     db: AsyncSession, votes: Sequence[tuple[int, Cast]], allow_change: bool
 ) -> dict[int, Receipt]:
     rows = {}
     for i, vote in votes:
         rows[i] = {
-            "id": uuid4(),
-            "council_id": vote.council_id,
-            "ballot_id": vote.ballot_id,
-            "voter_key": vote.voter_key,
-            "person_id": vote.person_id,
-            "shop_id": vote.shop_id,
+            **_seat(vote),
             "choices": ",".join(vote.choices),
             "receipt": new_receipt(),
             "cast_at": vote.now,
@@ -274,18 +281,7 @@ async def _insert_named(
 
 async def _insert_secret(db: AsyncSession, votes: Sequence[tuple[int, Cast]]) -> dict[int, Receipt]:
     """Participation first; a choice row only for the participations that got in."""
-    rows = {
-        i: {
-            "id": uuid4(),
-            "council_id": vote.council_id,
-            "ballot_id": vote.ballot_id,
-            "voter_key": vote.voter_key,
-            "person_id": vote.person_id,
-            "shop_id": vote.shop_id,
-            "voted_at": vote.now,
-        }
-        for i, vote in votes
-    }
+    rows = {i: {**_seat(vote), "voted_at": vote.now} for i, vote in votes}
     stmt = (
         _insert_of(db)(BallotParticipation)
         .values(list(rows.values()))
@@ -301,17 +297,17 @@ async def _insert_secret(db: AsyncSession, votes: Sequence[tuple[int, Cast]]) ->
         if rows[i]["id"] in stored
     }
     if accepted:
+        ballots = {i: (vote.council_id, vote.ballot_id) for i, vote in votes}
         await db.execute(
             sa.insert(SecretChoice),
             [
                 {
                     "id": uuid4(),
-                    "council_id": votes_by[i].council_id,
-                    "ballot_id": votes_by[i].ballot_id,
+                    "council_id": ballots[i][0],
+                    "ballot_id": ballots[i][1],
                     "choices": ",".join(receipt.choices),
                     "receipt": receipt.receipt,
                 }
-                for votes_by in [dict(votes)]
                 for i, receipt in accepted.items()
             ],
         )
@@ -399,8 +395,8 @@ class VoteWriter:
     def start(self) -> asyncio.Queue[_Waiting]:
         """Start the writer task on the running loop (again, if it ran on another); its queue."""
         loop = asyncio.get_running_loop()
-        running = self._task is not None and not self._task.done()
-        if self._queue is None or not running or self._task.get_loop() is not loop:
+        task = self._task
+        if self._queue is None or task is None or task.done() or task.get_loop() is not loop:
             self._queue = asyncio.Queue()
             # The writer always writes: it begins its transactions with the write lock
             # (SQLite), whatever the request that started it was doing.

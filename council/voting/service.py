@@ -738,6 +738,9 @@ async def _open_ballot_of(
     ballot = await get(db, actor, council, ballot_id)
     found = _Opened(ballot, frozenset(o.code for o in await options_of(db, ballot)))
     if ballot.status is Status.OPEN:
+        # Out of the session: its rollback (any refused request) would expire the columns
+        # that other requests read from the kept ballot.
+        db.expunge(ballot)
         if len(_opened) >= OPENED_KEPT:
             _opened.clear()
         _opened[ballot.id] = found
