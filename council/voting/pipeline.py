@@ -24,14 +24,13 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from council.accounts import throttle
 from council.accounts.models import RateCounter
@@ -366,8 +365,6 @@ async def write_one(db: AsyncSession, vote: Cast) -> Receipt:
 
 # --- the writer ---------------------------------------------------------------------------
 
-Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
 
 class Unanswered(DomainError):
     """The writer stopped before it could say whether the vote went in."""
@@ -384,8 +381,11 @@ class _Waiting:
 class VoteWriter:
     """The process's one vote writer: votes queue here and go in by batches (group commit)."""
 
-    def __init__(self, sessions: Sessions, *, batch: int = BATCH) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, *, batch: int = BATCH) -> None:
+        self._engine = engine
+        # A connection of its own, kept between batches: a writer waiting for the pool
+        # behind hundreds of requests' reads would hold up every vote they are waiting for.
+        self._connection: AsyncConnection | None = None
         self._batch = batch
         self._queue: asyncio.Queue[_Waiting] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -416,6 +416,15 @@ class VoteWriter:
         while queue is not None and not queue.empty():
             waiting.append(queue.get_nowait())
         self._fail(waiting)
+        await self._release()
+
+    async def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # the pool discards it anyway
+                log.warning("closing the vote writer's connection failed", exc_info=True)
 
     async def submit(self, db: AsyncSession, vote: Cast) -> Receipt:
         """Hand ``vote`` to the writer and wait until its batch committed. The request's own
@@ -452,12 +461,19 @@ class VoteWriter:
         self._answer(batch, outcomes)
 
     async def _commit(self, votes: list[Cast]) -> list[Outcome]:
-        async with self._sessions() as db:
-            outcomes = await write(db, votes)
-            for slug in sorted({v.slug for v in votes}):
-                scope = cast("Scope", {"method": "POST", "path": f"/c/{slug}/ballots"})
-                await raise_versions(db, scope)
-            await db.commit()
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        try:
+            async with AsyncSession(bind=self._connection, expire_on_commit=False) as db:
+                outcomes = await write(db, votes)
+                for slug in sorted({v.slug for v in votes}):
+                    scope = cast("Scope", {"method": "POST", "path": f"/c/{slug}/ballots"})
+                    await raise_versions(db, scope)
+                await db.commit()
+        except BaseException:
+            # Whatever state the connection was left in, the next batch starts on a new one.
+            await asyncio.shield(self._release())
+            raise
         self.commits += 1
         return outcomes
 

@@ -83,7 +83,7 @@ async def test_S1_a_batch_with_one_second_vote_commits_the_others(
                     session, voter, group.council, ballot, {"choice": "yes"}, now, per_hour=100
                 )
             checked.append(vote)
-        writer = pipeline.VoteWriter(group.config.get_session)
+        writer = pipeline.VoteWriter(group.engine)
         try:
             # Each vote handed over as its request would, from a session of its own.
             async with contextlib.AsyncExitStack() as stack:
@@ -119,7 +119,7 @@ async def test_S2_many_voters_at_once_go_in_few_transactions_in_chain_order(
     now = clock.now()
     async with crowd(settings, 120, now) as group:
         ballot = await group.ballot(now, group.voters)
-        writer = pipeline.VoteWriter(group.config.get_session)
+        writer = pipeline.VoteWriter(group.engine)
         try:
             outcome = await all_at_once(
                 [group.cast(v, ballot, "yes", now, writer=writer) for v in group.voters]
