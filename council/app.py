@@ -66,6 +66,7 @@ from council.programmes.controller_rota import RotaController
 from council.settings import PROJECT_ROOT, Settings
 from council.voting.controller import BallotController
 from council.voting.controller_meetings import MeetingVoteController
+from council.voting.pipeline import VoteWriter
 from council.web.auth import SessionAuthMiddleware, provide_actor
 from council.web.csrf import CsrfMiddleware
 from council.web.errors import EXCEPTION_HANDLERS
@@ -278,6 +279,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.dispatcher = dispatcher
     app.on_startup.append(dispatcher.kick)
     app.on_shutdown.insert(0, dispatcher.close)
+    # Votes are written by one writer per process, many to a transaction (group commit).
+    votes = VoteWriter(db_config.get_engine())
+    app.state.votes = votes
+    app.on_startup.append(votes.start)
+    app.on_shutdown.insert(0, votes.close)
     # Around Litestar's exception handling and inside the before-send hooks that commit: a
     # transaction PostgreSQL aborts as retryable runs again before any answer is sent (S35).
     app.asgi_handler = RetryMiddleware(app.asgi_handler, db_config.session_scope_key)

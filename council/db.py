@@ -18,7 +18,7 @@ from advanced_alchemy.extensions.litestar import (
 # The plugin keeps a request's session in the ASGI scope under the config's key; this is the
 # accessor its own before-send handlers use.
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -98,13 +98,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if intent else "BEGIN")
 
 
+def _sqlite_pool(settings: Settings) -> dict[str, Any]:
+    """A file's pool sizes; a database in memory lives in its one connection."""
+    database = make_url(settings.database_url).database
+    return {} if database in (None, "", ":memory:") else {"pool_size": 10, "max_overflow": 10}
+
+
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     """``pooled=False`` for one-off work (migrations, scripts) that must leave no connection."""
     if settings.is_sqlite:
+        # Ten kept connections: beyond the pool's size each checkout opened a connection (a
+        # thread of its own, four pragmas) and closed it again on return, which cost a vote
+        # more than its statements when a worker served a dozen requests at once.
         engine = create_async_engine(
             settings.database_url,
             connect_args={"timeout": 15},
-            **({} if pooled else {"poolclass": NullPool}),
+            **(_sqlite_pool(settings) if pooled else {"poolclass": NullPool}),
         )
         _configure_sqlite(engine)
         return engine
@@ -167,6 +176,10 @@ def wake_after_commit(session: AsyncSession, state: Any) -> None:
             service.kick()
 
 
+# session.info key: the request's writes were committed apart from its own transaction, by a
+# writer that raised the page versions with them (the vote writer): its own commit adds none.
+WRITTEN_ELSEWHERE = "council.written_elsewhere"
+
 # Runs in the request's transaction just before it commits (the page versions' raise).
 BeforeCommit = Callable[["AsyncSession", "Scope"], Awaitable[None]]
 
@@ -187,7 +200,7 @@ async def end_request_session(
         return
     try:
         if commit:
-            if before_commit is not None:
+            if before_commit is not None and not session.info.get(WRITTEN_ELSEWHERE):
                 await before_commit(session, scope)
             await session.commit()
             wake_after_commit(session, scope["app"].state)

@@ -33,6 +33,7 @@ from council.errors import DomainError
 from council.settings import Settings
 from council.voting import service as voting
 from council.voting.models import Ballot
+from council.voting.pipeline import VoteWriter
 from council.voting.schemas import BallotForm
 from tests.databases import PASSWORD_HASHING
 
@@ -99,10 +100,19 @@ class Crowd:
             return sorted(rows.scalars())
 
     async def cast(
-        self, voter: Actor, ballot_id: UUID, choice: Any, now: dt.datetime
+        self,
+        voter: Actor,
+        ballot_id: UUID,
+        choice: Any,
+        now: dt.datetime,
+        writer: VoteWriter | None = None,
     ) -> voting.Receipt:
+        """A vote as a request casts it: through ``writer`` (the process's vote writer, as the
+        server does) or, without one, in the session's own transaction."""
         return await self.run(
-            lambda db: voting.cast(db, voter, self.council, ballot_id, {"choice": choice}, now)
+            lambda db: voting.cast(
+                db, voter, self.council, ballot_id, {"choice": choice}, now, writer=writer
+            )
         )
 
     async def close(self, ballot_id: UUID, now: dt.datetime) -> Ballot:

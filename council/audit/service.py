@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +37,30 @@ def chain_for(council_id: UUID | None) -> str:
     return PLATFORM_CHAIN if council_id is None else council_id.hex
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """What an entry will assert, before it has a place in its chain."""
+
+    council_id: UUID | None
+    actor_id: UUID | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: UUID | str
+    summary: Mapping[str, Any]
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Appended:
+    """An entry as stored: its row, its place in the chain and its hash."""
+
+    id: UUID
+    chain: str
+    seq: int
+    hash: str
+
+
 async def record(
     db: AsyncSession,
     *,
@@ -47,58 +72,99 @@ async def record(
     object_id: UUID | str,
     summary: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditEntry:
-    """Append one entry to the council's chain, inside the caller's transaction.
-
-    The head row is locked (FOR UPDATE on PostgreSQL; SQLite writers are already serialised
-    by BEGIN IMMEDIATE), so concurrent appends queue instead of forking the chain.
-    """
-    chain = chain_for(council_id)
-    head = await _locked_head(db, chain)
-    facts = EntryFacts(
-        chain=chain,
-        seq=head.seq + 1,
-        occurred_at=at or utcnow(),
-        actor_id=actor_id.hex if actor_id else "",
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id.hex if isinstance(object_id, UUID) else str(object_id),
-        summary=canonical_json(dict(summary or {})),
-        prev_hash=head.hash,
+) -> Appended:
+    """Append one entry to the council's chain, inside the caller's transaction."""
+    entry = NewEntry(
+        council_id,
+        actor_id,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        summary or {},
+        at or utcnow(),
     )
-    digest = entry_hash(facts)
-    entry = AuditEntry(
-        chain=chain,
-        council_id=council_id,
-        seq=facts.seq,
-        occurred_at=facts.occurred_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=facts.object_id,
-        summary=facts.summary,
-        prev_hash=facts.prev_hash,
-        hash=digest,
+    (appended,) = await append(db, [entry])
+    return appended
+
+
+async def append(db: AsyncSession, entries: Sequence[NewEntry]) -> list[Appended]:
+    """Append ``entries`` in their order to their councils' chains, inside the caller's
+    transaction: each chain's head is locked and moved once, and the entries go in as one
+    statement, however many there are (a batch of votes costs what one vote does).
+
+    The head rows are locked (FOR UPDATE on PostgreSQL; SQLite writers are already serialised
+    by BEGIN IMMEDIATE), so concurrent appends queue instead of forking the chain."""
+    heads = await _locked_heads(db, sorted({chain_for(e.council_id) for e in entries}))
+    rows: list[dict[str, Any]] = []
+    appended: list[Appended] = []
+    for entry in entries:
+        chain = chain_for(entry.council_id)
+        seq, prev_hash = heads[chain]
+        facts = EntryFacts(
+            chain=chain,
+            seq=seq + 1,
+            occurred_at=entry.at,
+            actor_id=entry.actor_id.hex if entry.actor_id else "",
+            actor_label=entry.actor_label,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id.hex
+            if isinstance(entry.object_id, UUID)
+            else str(entry.object_id),
+            summary=canonical_json(dict(entry.summary)),
+            prev_hash=prev_hash,
+        )
+        digest = entry_hash(facts)
+        heads[chain] = (facts.seq, digest)
+        row_id = uuid4()
+        rows.append(
+            {
+                "id": row_id,
+                "chain": chain,
+                "council_id": entry.council_id,
+                "seq": facts.seq,
+                "occurred_at": facts.occurred_at,
+                "actor_id": entry.actor_id,
+                "actor_label": facts.actor_label,
+                "action": facts.action,
+                "object_type": facts.object_type,
+                "object_id": facts.object_id,
+                "summary": facts.summary,
+                "prev_hash": facts.prev_hash,
+                "hash": digest,
+            }
+        )
+        appended.append(Appended(row_id, chain, facts.seq, digest))
+    if rows:
+        await db.execute(sa.insert(AuditEntry), rows)
+    for chain in sorted({a.chain for a in appended}):
+        seq, digest = heads[chain]
+        await db.execute(
+            sa.update(AuditHead).where(AuditHead.chain == chain).values(seq=seq, hash=digest)
+        )
+    return appended
+
+
+async def _locked_heads(db: AsyncSession, chains: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Each chain's head (seq, hash), locked in chain order so that two appenders never wait
+    for each other the other way round."""
+    stmt = (
+        sa.select(AuditHead.chain, AuditHead.seq, AuditHead.hash)
+        .where(AuditHead.chain.in_(chains))
+        .order_by(AuditHead.chain)
+        .with_for_update()
     )
-    db.add(entry)
-    head.seq = facts.seq
-    head.hash = digest
-    await db.flush()
-    return entry
-
-
-async def _locked_head(db: AsyncSession, chain: str) -> AuditHead:
-    stmt = sa.select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    head = (await db.execute(stmt)).scalar_one_or_none()
-    if head is None:
-        # Two first appends may race to create the head: the unique constraint lets one win
-        # and the loser's transaction fails cleanly and is retried by its caller.
-        head = AuditHead(chain=chain, seq=0, hash=GENESIS)
-        db.add(head)
-        await db.flush()
-    return head
+    heads = {row.chain: (row.seq, row.hash) for row in await db.execute(stmt)}
+    for chain in chains:
+        if chain not in heads:
+            # Two first appends may race to create the head: the unique constraint lets one
+            # win and the loser's transaction fails cleanly and is retried by its caller.
+            await db.execute(
+                sa.insert(AuditHead).values(id=uuid4(), chain=chain, seq=0, hash=GENESIS)
+            )
+            heads[chain] = (0, GENESIS)
+    return heads
 
 
 class Acting(Protocol):
@@ -119,7 +185,7 @@ async def record_by(
     obj: tuple[str, UUID | str],
     summary: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditEntry:
+) -> Appended:
     """``record`` for the usual case: the acting person does ``action`` on ``(type, id)``."""
     object_type, object_id = obj
     return await record(

@@ -19,6 +19,7 @@ from council.councils import constituencies as shape
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor, can
+from council.db import write_intent
 from council.errors import FormInvalid, NotFound
 from council.forms import first_value, parse_form
 from council.i18n import _
@@ -342,27 +343,30 @@ class BallotController(Controller):
         ballot_id: UUID,
         data: Form,
     ) -> Template | Redirect:
-        council = await councils.require(db_session, actor, slug, Action.CAST_VOTE)
-        receipt = await voting.cast(
-            db_session,
-            actor,
-            council,
-            ballot_id,
-            data,
-            request.app.state.clock.now(),
-            per_hour=request.app.state.settings.votes_per_person_hour,
-        )
-        headers = {"X-Vote-Receipt": receipt.receipt}
-        if receipt.secret:
-            # A secret receipt is shown once, here: nothing stored links it to this person.
-            ballot = await voting.get(db_session, actor, council, ballot_id)
-            response = page(
-                request,
-                "ballots/receipt.html",
-                {**labels(), "council": council, "ballot": ballot, "receipt": receipt},
+        # Only reads here: the vote itself is written by the process's vote writer.
+        with write_intent(False):
+            council = await councils.require(db_session, actor, slug, Action.CAST_VOTE)
+            receipt = await voting.cast(
+                db_session,
+                actor,
+                council,
+                ballot_id,
+                data,
+                request.app.state.clock.now(),
+                per_hour=request.app.state.settings.votes_per_person_hour,
+                writer=request.app.state.votes,
             )
-            response.headers.update(headers)
-            return response
+            headers = {"X-Vote-Receipt": receipt.receipt}
+            if receipt.secret:
+                # A secret receipt is shown once, here: nothing stored links it to this person.
+                ballot = await voting.get(db_session, actor, council, ballot_id)
+                response = page(
+                    request,
+                    "ballots/receipt.html",
+                    {**labels(), "council": council, "ballot": ballot, "receipt": receipt},
+                )
+                response.headers.update(headers)
+                return response
         response_redirect = redirect(f"/c/{slug}/ballots/{ballot_id}", "voted")
         response_redirect.headers.update(headers)
         return response_redirect

@@ -15,6 +15,7 @@ from council.consultations.controller_meetings import console_page, phone_page, 
 from council.councils import service as councils
 from council.councils.models import Council
 from council.councils.permissions import Action, Actor
+from council.db import write_intent
 from council.errors import NotFound
 from council.forms import parse_form
 from council.i18n import _
@@ -107,26 +108,29 @@ class MeetingVoteController(Controller):
         data: Form,
     ) -> Template | Redirect:
         """A vote from the phone view; the voter is the signed-in person, never a form field."""
-        council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
-        receipt = await meetings.cast(
-            db_session,
-            actor,
-            council,
-            meeting_id,
-            ballot_id,
-            data,
-            now_of(request),
-            per_hour=request.app.state.settings.votes_per_person_hour,
-        )
-        headers = {"X-Vote-Receipt": receipt.receipt}
-        if wants_fragment(request) or receipt.secret:
-            # A secret receipt is shown once, in this answer: nothing stored links it to them.
-            await db_session.flush()
-            response = await phone_page(
-                request, db_session, actor, slug, meeting_id, receipt=receipt
+        # Only reads here: the vote itself is written by the process's vote writer.
+        with write_intent(False):
+            council = await councils.require(db_session, actor, slug, Action.VIEW_MATTERS)
+            receipt = await meetings.cast(
+                db_session,
+                actor,
+                council,
+                meeting_id,
+                ballot_id,
+                data,
+                now_of(request),
+                per_hour=request.app.state.settings.votes_per_person_hour,
+                writer=request.app.state.votes,
             )
-            response.headers.update(headers)
-            return response
+            headers = {"X-Vote-Receipt": receipt.receipt}
+            if wants_fragment(request) or receipt.secret:
+                # A secret receipt is shown once, in this answer: nothing stored links it to
+                # them.
+                response = await phone_page(
+                    request, db_session, actor, slug, meeting_id, receipt=receipt
+                )
+                response.headers.update(headers)
+                return response
         done = redirect(f"/c/{slug}/meetings/{meeting_id}/phone", "voted")
         done.headers.update(headers)
         return done

@@ -38,6 +38,7 @@ from council.voting.models import (
     Electorate,
     Method,
 )
+from council.voting.pipeline import VoteWriter
 from council.voting.schemas import BallotForm, QuorumKey, RuleKey
 from council.voting.service import Receipt, Seat
 from council.voting.tally import MAJORITY, TWO_THIRDS, BaseKind
@@ -347,6 +348,7 @@ async def cast(
     now: dt.datetime,
     *,
     per_hour: int = Settings.votes_per_person_hour,
+    writer: VoteWriter | None = None,
 ) -> Receipt:
     """A member's vote from the phone view: the engine's ``cast`` on this meeting's ballot."""
     check(actor, council, Action.CAST_VOTE, _(OBSERVER))
@@ -359,4 +361,6 @@ async def cast(
     if invitation is None:
         raise NotFound(_("找不到这个页面"))
     ballot = await ballot_in(db, actor, council, meeting, ballot_id or "")
-    return await voting.cast(db, actor, council, ballot.id, data, now, per_hour=per_hour)
+    return await voting.cast(
+        db, actor, council, ballot.id, data, now, per_hour=per_hour, writer=writer
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +18,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from council.accounts import throttle
 from council.accounts.models import Person
 from council.audit import service as audit
 from council.councils.models import (
@@ -41,14 +38,13 @@ from council.errors import (
     FormInvalid,
     NotAllowed,
     NotFound,
-    Throttled,
     TransitionRefused,
 )
 from council.i18n import N_, _
 from council.notifications import events
 from council.paging import page_of
 from council.settings import Settings
-from council.voting import closing, workflow
+from council.voting import closing, pipeline, workflow
 from council.voting.models import (
     Ballot,
     BallotElector,
@@ -60,6 +56,7 @@ from council.voting.models import (
     SecretChoice,
     Vote,
 )
+from council.voting.pipeline import Receipt
 from council.voting.schemas import THRESHOLDS, YES_NO_LABELS, BallotForm
 from council.voting.tally import (
     ABSTAIN,
@@ -73,7 +70,6 @@ from council.voting.tally import (
 from council.voting.workflow import Status
 
 log = logging.getLogger("council.voting")
-HOUR = dt.timedelta(hours=1)
 QUORUM_MEASURES = (BaseKind.PRESENT, BaseKind.CAST)
 
 VISIBILITY = {
@@ -592,6 +588,7 @@ async def open_ballot(
         present_given=present is not None and bool(present_keys),
     )
     ballot.status = workflow.advance(facts, Status.OPEN)
+    forget(ballot.id)
     for p in prospects:
         db.add(
             BallotElector(
@@ -639,6 +636,7 @@ async def reset(
     ballot = await get(db, actor, council, ballot_id, lock=True)
     votes = await participation_count(db, ballot)
     ballot.status = workflow.advance(_facts(ballot, now, votes=votes), Status.DRAFT)
+    forget(ballot.id)
     await db.execute(sa.delete(BallotElector).where(BallotElector.ballot_id == ballot.id))
     opened = {"eligible": ballot.eligible_count, "present": ballot.present_count}
     ballot.opened_at = None
@@ -652,30 +650,15 @@ async def reset(
 # --- casting --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Receipt:
-    ballot_id: UUID
-    receipt: str
-    voter_label: str
-    choices: tuple[str, ...]
-    changed: bool = False
-    secret: bool = False
-
-
-def new_receipt() -> str:
-    return secrets.token_hex(8).upper()
-
-
 def format_receipt(receipt: str) -> str:
     return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
 
 
-async def _chosen(db: AsyncSession, ballot: Ballot, submitted: Any) -> tuple[str, ...]:
+def _chosen(ballot: Ballot, codes: frozenset[str], submitted: Any) -> tuple[str, ...]:
     """The submitted codes, exactly as offered on this ballot, or 422 with nothing stored."""
     values = (
         submitted if isinstance(submitted, list) else ([] if submitted is None else [submitted])
     )
-    codes = {o.code for o in await options_of(db, ballot)}
     if not values:
         raise FormInvalid({"choice": _("请选择一项")})
     if any(not isinstance(v, str) or v not in codes for v in values) or len(set(values)) != len(
@@ -698,23 +681,94 @@ async def cast(
     now: dt.datetime,
     *,
     per_hour: int = Settings.votes_per_person_hour,
+    writer: pipeline.VoteWriter | None = None,
 ) -> Receipt:
     """Record the signed-in person's vote (or their shop's). The person is never read from the
     form (S9); a shop field is honoured only when it names a shop this person represents.
     At most ``per_hour`` accepted votes (changes included) per person in any hour: counted per
-    person, never per address, so a council voting from one office is never held back (S40)."""
-    if not actor.signed_in:
+    person, never per address, so a council voting from one office is never held back (S40).
+
+    Everything a read can check is checked here, without the write lock; the vote is then
+    written by ``writer`` (the process's vote writer, in a batch of its own transaction) or,
+    without one, in the caller's transaction."""
+    fresh = False
+    while True:
+        vote = await checked_vote(
+            db, actor, council, ballot_id, data, now, per_hour=per_hour, fresh=fresh
+        )
+        try:
+            if writer is None:
+                return await pipeline.write_one(db, vote)
+            return await writer.submit(db, vote)
+        except pipeline.Reopened:
+            log.info("ballot %s was opened again while a vote was checked", ballot_id)
+            forget(ballot_id)
+            fresh = True
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """An open ballot as it stands for its whole opening: question, rules, electorate and
+    options are fixed from opening to close or reset."""
+
+    ballot: Ballot
+    codes: frozenset[str]
+
+
+# Open ballots by id, in this process, for the checks a vote makes before it is written. A
+# status change made here forgets its ballot; one made by another process is found by the
+# writer, which reads status and opening time under the lock and refuses or sends the vote
+# back to be checked afresh (``pipeline.Reopened``).
+_opened: dict[UUID, _Opened] = {}
+OPENED_KEPT = 1024
+
+
+def forget(ballot_id: UUID) -> None:
+    _opened.pop(ballot_id, None)
+
+
+async def _open_ballot_of(
+    db: AsyncSession, actor: Actor, council: Council, ballot_id: UUID, *, fresh: bool
+) -> _Opened:
+    known = None if fresh else _opened.get(ballot_id)
+    if known is not None and known.ballot.council_id == council.id:
+        if not visible(actor, known.ballot):
+            raise NotFound(_("找不到这个表决"))
+        return known
+    ballot = await get(db, actor, council, ballot_id)
+    found = _Opened(ballot, frozenset(o.code for o in await options_of(db, ballot)))
+    if ballot.status is Status.OPEN:
+        # Out of the session: its rollback (any refused request) would expire the columns
+        # that other requests read from the kept ballot.
+        db.expunge(ballot)
+        if len(_opened) >= OPENED_KEPT:
+            _opened.clear()
+        _opened[ballot.id] = found
+    return found
+
+
+async def checked_vote(
+    db: AsyncSession,
+    actor: Actor,
+    council: Council,
+    ballot_id: UUID,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    per_hour: int,
+    fresh: bool = False,
+) -> pipeline.Cast:
+    """The vote as the form asks for it, if every check a read can make lets it through;
+    the writer checks the rest under the lock (ballot still open, the hourly quota, S1)."""
+    if not actor.signed_in or actor.person_id is None:
         raise NotAllowed(_("请先登录"))
-    quota_key = f"vote:{actor.person_id}"
-    if await throttle.exceeded(db, quota_key, per_hour, HOUR, now):
-        log.warning("vote refused over the hourly limit by %s", actor.person_id)
-        raise Throttled(_("投票过于频繁：每小时最多投 %(n)s 票，请稍后再试", n=per_hour))
     try:
-        ballot = await get(db, actor, council, ballot_id, lock=True)
+        opened = await _open_ballot_of(db, actor, council, ballot_id, fresh=fresh)
     except NotFound:
         # A draft looks missing to voters; the refusal is still worth a line (S4).
         log.warning("vote refused on unseen ballot %s by %s", ballot_id, actor.person_id)
         raise
+    ballot, codes = opened.ballot, opened.codes
     try:
         workflow.check_cast(_facts(ballot, now))
     except Conflict:
@@ -735,104 +789,22 @@ async def cast(
             log.warning("vote for another shop refused on %s by %s", ballot.id, actor.person_id)
             raise NotAllowed(_("您不能代表这家店铺投票"))
     elector = electors[0]
-    choices = await _chosen(db, ballot, data.get("choice"))
-    if ballot.method is Method.NAMED:
-        receipt = await _cast_named(db, actor, ballot, elector, choices, now)
-    else:
-        receipt = await _cast_secret(db, actor, ballot, elector, choices, now)
-    await throttle.hit(db, quota_key, now)
-    return receipt
-
-
-async def _insert_once(db: AsyncSession, row: Any) -> None:
-    """Insert; the unique constraint alone decides a second vote (S1), whatever raced it."""
-    db.add(row)
-    try:
-        async with db.begin_nested():
-            await db.flush()
-    except IntegrityError as exc:
-        raise Conflict(_("已投票")) from exc
-
-
-async def _cast_named(
-    db: AsyncSession,
-    actor: Actor,
-    ballot: Ballot,
-    elector: BallotElector,
-    choices: tuple[str, ...],
-    now: dt.datetime,
-) -> Receipt:
-    receipt = new_receipt()
-    existing = None
-    if ballot.allow_change:
-        existing = await db.scalar(
-            sa.select(Vote).where(Vote.ballot_id == ballot.id, Vote.voter_key == elector.voter_key)
-        )
-    if existing is not None:
-        # Rule 17: the change replaces the earlier vote in its row; both can never count.
-        existing.choices = ",".join(choices)
-        existing.receipt = receipt
-        existing.cast_at = now
-        existing.revision += 1
-        existing.person_id = actor.person_id
-        await db.flush()
-    else:
-        await _insert_once(
-            db,
-            Vote(
-                council_id=ballot.council_id,
-                ballot_id=ballot.id,
-                voter_key=elector.voter_key,
-                person_id=actor.person_id,
-                shop_id=elector.shop_id,
-                choices=",".join(choices),
-                receipt=receipt,
-                cast_at=now,
-            ),
-        )
-    await _audit(
-        db,
-        actor,
-        ballot,
-        "vote.changed" if existing is not None else "vote.cast",
-        {"voter": elector.label, "choices": list(choices), "receipt": receipt},
-        now,
+    return pipeline.Cast(
+        council_id=ballot.council_id,
+        slug=council.slug,
+        ballot_id=ballot.id,
+        opened_at=ballot.opened_at,
+        secret=ballot.method is Method.SECRET,
+        allow_change=ballot.allow_change,
+        person_id=actor.person_id,
+        person_label=actor.display_name,
+        voter_key=elector.voter_key,
+        voter_label=elector.label,
+        shop_id=elector.shop_id,
+        choices=_chosen(ballot, codes, data.get("choice")),
+        now=now,
+        per_hour=per_hour,
     )
-    return Receipt(ballot.id, receipt, elector.label, choices, changed=existing is not None)
-
-
-async def _cast_secret(
-    db: AsyncSession,
-    actor: Actor,
-    ballot: Ballot,
-    elector: BallotElector,
-    choices: tuple[str, ...],
-    now: dt.datetime,
-) -> Receipt:
-    await _insert_once(
-        db,
-        BallotParticipation(
-            council_id=ballot.council_id,
-            ballot_id=ballot.id,
-            voter_key=elector.voter_key,
-            person_id=actor.person_id,
-            shop_id=elector.shop_id,
-            voted_at=now,
-        ),
-    )
-    receipt = new_receipt()
-    db.add(
-        SecretChoice(
-            council_id=ballot.council_id,
-            ballot_id=ballot.id,
-            choices=",".join(choices),
-            receipt=receipt,
-        )
-    )
-    await db.flush()
-    # Participation only: neither the choice nor the receipt may reach the log (S11).
-    await _audit(db, actor, ballot, "vote.cast", {"voter": elector.label, "secret": True}, now)
-    return Receipt(ballot.id, receipt, elector.label, choices, secret=True)
 
 
 # --- counting, closing, certifying ------------------------------------------------------------
@@ -946,6 +918,7 @@ async def close(
     if ballot.status in (Status.CLOSED, Status.CERTIFIED):
         return ballot
     ballot.status = workflow.advance(_facts(ballot, now), Status.CLOSED)
+    forget(ballot.id)
     if ballot.method is Method.SECRET:
         await _rewrite_secret_choices(db, ballot)
     result = (await count(db, ballot)).as_dict()

@@ -5,6 +5,7 @@ transaction as a request would be, on SQLite (one writer, BEGIN IMMEDIATE) and P
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from council.clock import FixedClock
 from council.councils.permissions import Actor
 from council.errors import Conflict
 from council.settings import Settings
+from council.voting import pipeline
 from council.voting import service as voting
 from council.voting.models import Ballot, BallotElector, BallotParticipation, SecretChoice, Vote
 from tests.voting_crowd import Crowd, all_at_once, crowd
@@ -100,8 +102,8 @@ async def test_S1_50_parallel_votes_by_one_voter_count_once(
 async def _cast_without_checks(
     group: Crowd, voter: Actor, ballot_id: UUID, choice: str, method: str
 ) -> voting.Receipt:
-    """The insert path of ``cast`` with the application's checks and the ballot lock left
-    out: only the UNIQUE constraint stands between a voter and a second row."""
+    """The insert step of the vote writer with the application's checks and the ballot lock
+    left out: only the UNIQUE constraint stands between a voter and a second row."""
     now = FixedClock().now()
 
     async def work(db: AsyncSession) -> voting.Receipt:
@@ -111,9 +113,27 @@ async def _cast_without_checks(
                 BallotElector.ballot_id == ballot_id, BallotElector.person_id == voter.person_id
             )
         )
-        assert elector is not None
-        insert = voting._cast_named if method == "named" else voting._cast_secret
-        return await insert(db, voter, ballot, elector, (choice,), now)
+        assert elector is not None and voter.person_id is not None
+        vote = pipeline.Cast(
+            council_id=ballot.council_id,
+            slug=group.council.slug,
+            ballot_id=ballot.id,
+            opened_at=ballot.opened_at,
+            secret=method == "secret",
+            allow_change=False,
+            person_id=voter.person_id,
+            person_label=voter.display_name,
+            voter_key=elector.voter_key,
+            voter_label=elector.label,
+            shop_id=None,
+            choices=(choice,),
+            now=now,
+            per_hour=100,
+        )
+        accepted = await pipeline.insert(db, [(0, vote)])
+        if 0 not in accepted:
+            raise Conflict("已投票")
+        return accepted[0]
 
     return await group.run(work)
 
@@ -201,8 +221,9 @@ async def test_S3_votes_racing_closes(
 async def test_S3_cast_and_close_lock_the_ballot_row(
     settings: Settings, clock: FixedClock, engine_name: str
 ) -> None:
-    """What makes S3 hold: PostgreSQL votes and closes take the ballot row FOR UPDATE;
-    SQLite ones start their transaction with BEGIN IMMEDIATE (one writer at a time)."""
+    """What makes S3 hold: on PostgreSQL a vote's write (after its unlocked checks) and a
+    close take the ballot row FOR UPDATE; on SQLite both start their transaction with BEGIN
+    IMMEDIATE (one writer at a time)."""
     now = clock.now()
     async with crowd(settings, 1, now) as group:
         ballot_id = await group.ballot(now, group.voters)
@@ -218,7 +239,9 @@ async def test_S3_cast_and_close_lock_the_ballot_row(
         close_sql = list(statements)
     for sql in (cast_sql, close_sql):
         if engine_name == "postgresql":
-            first = next(s for s in sql if "FROM ballot" in s)
-            assert first.endswith("FOR UPDATE"), first
+            # The ballot as read right before anything is written.
+            writing = next(i for i, s in enumerate(sql) if s.startswith(("INSERT", "UPDATE")))
+            read = [s for s in sql[:writing] if re.search(r"FROM ballot\b", s)][-1]
+            assert read.endswith("FOR UPDATE"), read
         else:
             assert sql[0] == "BEGIN IMMEDIATE", sql[:3]

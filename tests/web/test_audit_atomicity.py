@@ -7,7 +7,7 @@ and the same action succeeds once the log works again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -34,11 +34,12 @@ class AuditOutage:
         self.attempts: list[str] = []
 
     def __enter__(self) -> AuditOutage:
-        async def failing(db: AsyncSession, **fields: Any) -> None:
-            self.attempts.append(fields["action"])
+        async def failing(db: AsyncSession, entries: Sequence[audit.NewEntry]) -> None:
+            self.attempts.extend(entry.action for entry in entries)
             raise OSError("audit log unavailable")
 
-        self.monkeypatch.setattr(audit, "record", failing)
+        # Every append goes through here, one entry or a batch of votes' entries.
+        self.monkeypatch.setattr(audit, "append", failing)
         return self
 
     def __exit__(self, *_exc: object) -> None:
