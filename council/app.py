@@ -280,7 +280,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.on_startup.append(dispatcher.kick)
     app.on_shutdown.insert(0, dispatcher.close)
     # Votes are written by one writer per process, many to a transaction (group commit).
-    votes = VoteWriter(db_config.get_engine())
+    votes = VoteWriter(db_config.get_engine(), keep=settings.db_pool)
     app.state.votes = votes
     app.on_startup.append(votes.start)
     app.on_shutdown.insert(0, votes.close)

@@ -274,7 +274,9 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     application.state.clock = clock
     application.state.storage = storage_for(settings)
     yield application
-    # The app's pooled connections belong to the loop its clients run it on.
+    # The app's pooled connections belong to the loop its clients run it on; the vote
+    # writer's own connection is given back first.
+    on_app_loop(application.state.votes.close)
     on_app_loop(application.state.alchemy.get_engine().dispose)
     on_app_loop(application.state.counters.close)
     on_app_loop(application.state.pages.close)

@@ -381,10 +381,13 @@ class _Waiting:
 class VoteWriter:
     """The process's one vote writer: votes queue here and go in by batches (group commit)."""
 
-    def __init__(self, engine: AsyncEngine, *, batch: int = BATCH) -> None:
+    def __init__(self, engine: AsyncEngine, *, batch: int = BATCH, keep: bool = True) -> None:
         self._engine = engine
         # A connection of its own, kept between batches: a writer waiting for the pool
         # behind hundreds of requests' reads would hold up every vote they are waiting for.
+        # Not kept where the engine has no pool (the database may be replaced between
+        # requests): each batch then opens its own.
+        self._keep = keep
         self._connection: AsyncConnection | None = None
         self._batch = batch
         self._queue: asyncio.Queue[_Waiting] | None = None
@@ -474,6 +477,8 @@ class VoteWriter:
             # Whatever state the connection was left in, the next batch starts on a new one.
             await asyncio.shield(self._release())
             raise
+        if not self._keep:
+            await asyncio.shield(self._release())
         self.commits += 1
         return outcomes
 

@@ -17,7 +17,8 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser as AsyncBrowser
 from playwright.async_api import async_playwright
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.async_api import expect as async_expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from council.app import create_app
 from council.clock import FixedClock
@@ -28,6 +29,13 @@ from tests.databases import IN_CI, PostgresCopy, SqliteCopy
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+# What a person sees may take a while to come on a machine that also runs the other worker,
+# both servers, PostgreSQL and two browsers on two cores: a page that never shows it still
+# fails, only later.
+EXPECT_MS = 10_000
+expect.set_options(timeout=EXPECT_MS)
+async_expect.set_options(timeout=EXPECT_MS)
 
 
 def _free_port() -> int:
