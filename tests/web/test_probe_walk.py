@@ -22,7 +22,8 @@ from tests.conftest import copy_of
 from tests.support import client_for, sign_in
 from tests.walk import NOT_PAGES, ROLES, Form, Site, answers_data, explore, stage, submit
 
-# Every test here acts on the one walked database of its engine (the ``walked`` fixture).
+# Every test here acts on the one walked database of its engine (the ``walked`` fixture); on
+# one worker per engine, it is walked once.
 pytestmark = pytest.mark.one_worker_per_engine
 
 HTML = "text/html; charset=utf-8"
@@ -30,17 +31,18 @@ HTMX = {"HX-Request": "true"}
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
-@pytest.fixture(scope="module")
-async def walked(
-    engine_name: str,
-    template_database: str,
-    postgres_admin_url: str | None,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[Litestar, Site]]:
-    """One database per engine for this module: the demo plus things in progress, walked once
-    by every role. The tests after it act on that same database in turn."""
-    root: Path = tmp_path_factory.mktemp(f"walk-{engine_name}")
-    with copy_of(engine_name, template_database, postgres_admin_url, root) as url:
+class _Walks:
+    """The walked database of each engine, built once per process: a module-scoped fixture
+    parametrized by engine is built again whenever the engine of consecutive tests changes."""
+
+    def __init__(self, stack: contextlib.AsyncExitStack) -> None:
+        self.stack = stack
+        self.built: dict[str, tuple[Litestar, Site]] = {}
+
+    async def walk(
+        self, engine_name: str, template: str, admin_url: str | None, root: Path
+    ) -> tuple[Litestar, Site]:
+        url = self.stack.enter_context(copy_of(engine_name, template, admin_url, root))
         # Hundreds of sign-ins and hostile sign-in forms from one test client: throttles are
         # tested elsewhere and would only stop the walk here.
         settings = dbs.make_settings(
@@ -51,13 +53,37 @@ async def walked(
         )
         clock = FixedClock()
         app = create_app(settings, clock=clock)
+        self.stack.push_async_callback(app.state.alchemy.get_engine().dispose)
         engine = create_engine(settings, pooled=False)
         watcher = engine.execution_options(write_intent=False)
         async with alchemy_config(settings, watcher).get_session() as db:
             staged = await stage(app, db, clock.now())
         await engine.dispose()
-        yield app, await explore(app, staged=staged)
-        await app.state.alchemy.get_engine().dispose()
+        return app, await explore(app, staged=staged)
+
+
+@pytest.fixture(scope="session")
+async def _walks() -> AsyncIterator[_Walks]:
+    async with contextlib.AsyncExitStack() as stack:
+        yield _Walks(stack)
+
+
+@pytest.fixture
+async def walked(
+    _walks: _Walks,
+    engine_name: str,
+    template_database: str,
+    postgres_admin_url: str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Litestar, Site]:
+    """One database per engine for this module: the demo plus things in progress, walked once
+    by every role. The tests after it act on that same database in turn."""
+    if engine_name not in _walks.built:
+        root = tmp_path_factory.mktemp(f"walk-{engine_name}")
+        _walks.built[engine_name] = await _walks.walk(
+            engine_name, template_database, postgres_admin_url, root
+        )
+    return _walks.built[engine_name]
 
 
 # An object rendered where text was meant ("<council.notices.models.Notice object at 0x…>").
