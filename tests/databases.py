@@ -132,6 +132,8 @@ async def _pg_admin(admin_url: str, *statements: str) -> None:
     conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
     try:
         for statement in statements:
+            if statement.startswith("CREATE DATABASE") and conn.get_server_version().major < 15:
+                statement = statement.removesuffix(_FILE_COPY)
             await conn.execute(statement)
     finally:
         await conn.close()
@@ -141,8 +143,14 @@ def _asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+# Copies the template's files instead of writing every page of them through the WAL (the
+# default since PostgreSQL 15, which has the choice): 50 ms instead of 80 for the demo, once
+# per test.
+_FILE_COPY = " STRATEGY FILE_COPY"
+
+
 def _create(name: str, template: str | None) -> str:
-    clause = f' TEMPLATE "{template}"' if template else ""
+    clause = f' TEMPLATE "{template}"{_FILE_COPY}' if template else ""
     return f'CREATE DATABASE "{name}"{clause}'
 
 
