@@ -8,7 +8,7 @@ COUNCIL_PORT ?= 8000
 COUNCIL_WORKERS ?= 1
 export COUNCIL_HOST COUNCIL_PORT COUNCIL_WORKERS
 
-.PHONY: run test test-fast lint format migrate demo bench audit-deps messages clean
+.PHONY: run test test-fast screenshots lint format migrate demo bench audit-deps messages clean
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,14 @@ PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durat
 test: $(STAMP)
 	$(PYTEST)
 
+# The quick loop while working: every test but the browser ones, on SQLite alone.
 test-fast: $(STAMP)
-	$(PYTEST) -m "not browser"
+	COUNCIL_TEST_ENGINES=sqlite $(PYTEST) -m "not browser"
+
+# The browser tests on SQLite with a full-page screenshot of each page they check, written
+# to test-artifacts/ for people to look at.
+screenshots: $(STAMP)
+	COUNCIL_SCREENSHOTS=1 COUNCIL_TEST_ENGINES=sqlite $(PYTEST) -m browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

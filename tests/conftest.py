@@ -27,7 +27,8 @@ from council.settings import Settings
 from tests import databases as dbs
 from tests.support import client_for, on_app_loop, stop_app_loop
 
-ENGINES = ("sqlite", "postgresql")
+# Every engine unless the run names some (`make test-fast`: COUNCIL_TEST_ENGINES=sqlite).
+ENGINES = tuple(os.environ.get("COUNCIL_TEST_ENGINES", "sqlite,postgresql").split(","))
 BROWSER_TESTS = Path(__file__).parent / "browser"
 RUN = pytest.StashKey[dbs.SharedRun]()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
 from playwright.async_api import expect as async_expect
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
@@ -247,8 +248,25 @@ def sign_in(page: Page, base: str, login: str, password: str = "zhonglou-demo-20
     page.wait_for_url(f"{base}/me**")
 
 
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+# Screenshots of what a person sees, for people to look at (`make screenshots` writes them to
+# test-artifacts/). A test run leaves them out: they assert nothing and cost a minute of it.
+SCREENSHOTS = os.environ.get("COUNCIL_SCREENSHOTS", "").lower() in {"1", "true", "yes"}
+
+
+def screenshots_wanted(engine_name: str) -> bool:
+    """Whether this test takes its screenshots: when asked for, once (on SQLite)."""
+    return SCREENSHOTS and engine_name == "sqlite"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page PNG of ``page`` in test-artifacts/, when screenshots are asked for."""
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def screenshot_async(page: AsyncPage, name: str) -> None:
+    """``screenshot`` for pages of Playwright's async API."""
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -12,7 +12,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def test_call_opened_answered_online_and_offline(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
-    base, shots = live_server, engine_name == "sqlite"
+    base, shots = live_server, screenshots_wanted(engine_name)
     staff_context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     staff = staff_context.new_page()
     sign_in(staff, base, "zhuchi")

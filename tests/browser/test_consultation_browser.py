@@ -1,26 +1,21 @@
 """A two-round consultation in a real browser, from scheduling to "1 / 3 已核验" in public.
 
 The console must update live (htmx polling, no reload) as members sign in on their phones
-and ask to speak. Set COUNCIL_SCREENSHOTS to a directory to keep a screenshot of each page."""
+and ask to speak."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from council.demo.data import DEMO_PASSWORD
+from tests.browser.conftest import screenshot_async
 from tests.images import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
-SHOTS = os.environ.get("COUNCIL_SCREENSHOTS", "")
-if SHOTS:
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
 
 
 async def choose(form: Locator, name: str, text: str) -> None:
@@ -28,11 +23,6 @@ async def choose(form: Locator, name: str, text: str) -> None:
     value = await form.locator(f"[name={name}] option", has_text=text).get_attribute("value")
     assert value is not None
     await form.locator(f"[name={name}]").select_option(value)
-
-
-async def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 async def open_as(browser: Browser, base: str, login: str | None, size: dict) -> Page:
@@ -112,15 +102,15 @@ async def test_two_round_consultation_to_a_verified_item(
         await expect(console.locator("#quorum-present")).to_have_text(str(count), timeout=10_000)
         phones[login] = phone
     await expect(console.locator("#quorum")).to_contain_text("实到 3 人 / 应到 14 人")
-    await shot(phones["jumin01"], "phone-signed-in")
+    await screenshot_async(phones["jumin01"], "phone-signed-in")
 
     for login in ("shop01", "jumin01"):
         await phones[login].click("#phone-live button:has-text('申请发言')")
         await expect(phones[login].locator("#phone-live")).to_contain_text("您已申请发言")
     await expect(console.locator(".queue-name")).to_have_text(["王建国", "赵淑珍"], timeout=10_000)
     assert await console.evaluate("window.__sameDocument") is True
-    await shot(console, "console-live")
-    await shot(phones["shop01"], "phone-queued")
+    await screenshot_async(console, "console-live")
+    await screenshot_async(phones["shop01"], "phone-queued")
 
     await zhuchi.goto(round_one)
     await record(zhuchi, "resident", "居民代表 赵淑珍", "晚上油烟大，不敢开窗。")
@@ -131,7 +121,7 @@ async def test_two_round_consultation_to_a_verified_item(
     await choose(close, "next_meeting_id", "第二次协商会")
     await close.locator("button[type=submit]").click()
     await expect(zhuchi.locator("#messages")).to_contain_text("本轮协商已结束")
-    await shot(zhuchi, "matter-after-round-1")
+    await screenshot_async(zhuchi, "matter-after-round-1")
 
     await zhuchi.click("#round-2 a:has-text('本轮完整记录')")
     await expect(zhuchi.locator(".carried")).to_contain_text("净化器费用由谁承担？")
@@ -169,7 +159,7 @@ async def test_two_round_consultation_to_a_verified_item(
     await merchant.click("form[action$='/evidence'] button[type=submit]")
     await expect(merchant.locator("#messages")).to_contain_text("等待监督员核验")
     await expect(merchant.locator(".photos img")).to_have_count(1)
-    await shot(merchant, "item-evidence")
+    await screenshot_async(merchant, "item-evidence")
     item_url = merchant.url.split("?")[0]
 
     supervisor = await open_as(browser, live_server, "jiandu", DESK)
@@ -180,6 +170,6 @@ async def test_two_round_consultation_to_a_verified_item(
     public = await open_as(browser, live_server, None, PHONE)
     await public.goto(plan_url)
     await expect(public.locator("#progress")).to_contain_text("1 / 3 已核验")
-    await shot(public, "plan-public")
+    await screenshot_async(public, "plan-public")
     await public.goto(matter)
     await expect(public.locator(".plan-summary")).to_contain_text("1 / 3 已核验")

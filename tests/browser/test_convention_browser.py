@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -46,7 +46,7 @@ def test_convention_draft_comments_revision_diff_shop_vote_published(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
     base = live_server
-    shots = engine_name == "sqlite"
+    shots = screenshots_wanted(engine_name)
     staff_context = _context(browser, DESKTOP)
     staff = staff_context.new_page()
 

@@ -15,7 +15,7 @@ import zxingcpp
 from playwright.sync_api import Page, expect
 
 from council.clock import FixedClock
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot, screenshots_wanted
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_a_visitor_on_a_phone_reads_the_zhonglou_story_from_the_front_page(
 ) -> None:
     base, _clock = clocked_server
     page.goto(f"{base}/c/zhonglou")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         page.screenshot(path=str(ARTIFACTS / "front-phone-first-screen.png"))
         screenshot(page, "front-phone")
     # Nothing wider than the phone: the page reads top to bottom without sideways scrolling.
@@ -83,7 +83,7 @@ def test_a_printed_notice_holds_a_qr_code_that_opens_it_and_extractable_chinese_
     for expected in (SUBSIDY_NOTICE, "钟楼烟火商居议事会", "（盖章）", "打印时操作记录链头"):
         assert _flat(expected) in text, expected
     image = sheet.render(scale=200 / 72).to_pil()
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         ARTIFACTS.mkdir(exist_ok=True)
         image.save(ARTIFACTS / "printed-notice.png")
     decoded = [code.text for code in zxingcpp.read_barcodes(image)]

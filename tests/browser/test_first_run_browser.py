@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from council.settings import PROJECT_ROOT
 from tests import databases as dbs
-from tests.browser.conftest import _free_port, _wait_until_up, screenshot
+from tests.browser.conftest import _free_port, _wait_until_up, screenshot, screenshots_wanted
 from tests.conftest import _require_postgres, migrate
 
 CODE = re.compile(r"setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -111,7 +111,7 @@ def test_first_run_from_an_empty_database_to_a_council_with_shops_and_a_facilita
     page.get_by_label("称呼").fill("街道办 王主任")
     page.locator("#f-password").fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "first-run-setup-phone")
     page.get_by_role("button", name="创建管理员").click()
     expect(page.get_by_text("管理员账号已创建")).to_be_visible()
@@ -130,13 +130,13 @@ def test_first_run_from_an_empty_database_to_a_council_with_shops_and_a_facilita
     )
     page.get_by_role("button", name="预览").click()
     expect(page.get_by_role("heading", name="预览：尚未保存")).to_be_visible()
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "import-preview-phone")
     page.get_by_role("button", name="确认导入 13 行").click()
     expect(page.get_by_text("已导入 12 家店铺；新建 3 个账号")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="liuzhuchi")
     initial = row.locator("code").inner_text()
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "import-done-phone")
 
     page.goto(f"{base}/admin")

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 
 def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
@@ -25,7 +25,7 @@ def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
     form.get_by_label("类别").fill("甜品")
     form.get_by_role("button", name="添加店铺").click()
     expect(page.get_by_text("店铺已添加")).to_be_visible()
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "manage-phone")
     # The notice is shown once: it leaves the address, so a reload does not repeat it.
     expect(page).not_to_have_url(re.compile(r"notice="))
@@ -46,7 +46,7 @@ def test_facilitator_adds_a_shop_and_the_public_page_shows_it(
     expect(page.get_by_role("cell", name="钟楼糖水铺")).to_be_visible()
     expect(page.get_by_role("heading", name="店铺（41 家）")).to_be_visible()
     expect(page.get_by_text("又一家")).to_have_count(0)
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "council-phone")
         page.set_viewport_size({"width": 1280, "height": 900})
         screenshot(page, "council-desktop")

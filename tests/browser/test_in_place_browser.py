@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 
 def _answered_in_place(page: Page, message: str) -> None:
@@ -20,7 +20,7 @@ def _answered_in_place(page: Page, message: str) -> None:
 def test_refused_forms_answer_in_place_on_a_phone(
     page: Page, live_server: str, engine_name: str
 ) -> None:
-    shoot = engine_name == "sqlite"
+    shoot = screenshots_wanted(engine_name)
     # 1. Someone signing up who typed the password differently the second time.
     page.goto(f"{live_server}/signup")
     signup = page.locator("form[action='/signup']")

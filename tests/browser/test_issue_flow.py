@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 from tests.images import exif_of, jpeg_with_gps
 
 PHONE = {"width": 390, "height": 844}
@@ -22,7 +22,7 @@ def test_issue_with_photo_cosigned_accepted_and_public(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
     base = live_server
-    shots = engine_name == "sqlite"
+    shots = screenshots_wanted(engine_name)
 
     # A resident submits an issue with a photo that carries GPS coordinates.
     sign_in(page, base, "jumin11")

@@ -10,19 +10,13 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from council.demo.data import DEMO_PASSWORD
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import screenshot_async as screenshot
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
 QUESTION = "是否同意：三家烧烤店一个月内自费加装油烟净化器"
-
-
-async def screenshot(page: Page, name: str) -> None:
-    """conftest.screenshot for async pages: a full-page PNG in test-artifacts/."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 async def open_as(browser: Browser, base: str, login: str | None, size: dict) -> Page:

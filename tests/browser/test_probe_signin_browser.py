@@ -9,7 +9,7 @@ import time
 import pyotp
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 
 def test_probe_1_wrong_password_shows_the_form_with_its_message(
@@ -27,7 +27,7 @@ def test_probe_1_wrong_password_shows_the_form_with_its_message(
     expect(page.locator("#e-password")).to_have_text("账号或密码不正确")
     expect(page.get_by_label("账号")).to_have_value("jumin01")  # what was typed stays
     expect(page.locator("body")).not_to_contain_text("<!doctype")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "signin-wrong-password-phone")
 
 
@@ -59,7 +59,7 @@ def test_probe_1_a_person_with_the_second_factor_signs_in_through_the_code_page(
     page.get_by_role("button", name="验证并登录").click()
     expect(page.locator("#refusal")).to_contain_text("验证码不正确")
     expect(page.locator("#e-code")).to_contain_text("验证码不正确")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "signin-code-phone")
     # The step after the one used at enrolment: a code is accepted once only.
     page.get_by_label("验证码").fill(_code(secret, steps_ahead=1))

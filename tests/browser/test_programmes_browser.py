@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 from tests.images import jpeg_with_gps
 
 PHONE = {"width": 390, "height": 844}
@@ -58,7 +58,7 @@ def test_rating_round_scored_on_phones_puts_the_flag_on_the_winners_page(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
     base = live_server
-    shots = engine_name == "sqlite"
+    shots = screenshots_wanted(engine_name)
     now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
     staff_context = _context(browser, DESKTOP)
     staff = staff_context.new_page()
@@ -127,7 +127,7 @@ def test_points_earned_through_review_and_notice_and_redeemed_at_a_shop(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
     base = live_server
-    shots = engine_name == "sqlite"
+    shots = screenshots_wanted(engine_name)
     staff_context = _context(browser, DESKTOP)
     staff = staff_context.new_page()
     sign_in(staff, base, "zhuchi")

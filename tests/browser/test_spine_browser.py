@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path as FilePath
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from council.consultations.schemas import PlanForm
 from council.councils.models import Council
 from council.demo.spine import Deliberation, Path
 from council.settings import Settings
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import screenshot_async
 from tests.browser.test_consultation_browser import DESK, PHONE, open_as
 
 pytestmark = pytest.mark.browser
@@ -71,13 +70,6 @@ async def _review(page: Page, members: str, present: str, yes: str) -> None:
     await expect(page.locator("#messages")).to_contain_text("审议记录已登记")
 
 
-async def _shot(page: Page, name: str) -> FilePath:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path
-
-
 async def test_a_major_matter_through_all_seven_stages_with_the_clock_moved(
     async_browser: Browser,
     clocked_server: tuple[str, FixedClock],
@@ -121,7 +113,7 @@ async def test_a_major_matter_through_all_seven_stages_with_the_clock_moved(
     await expect(desk.locator("#e-stage")).to_contain_text(
         "到会 7 人，不足全体党员 11 人的三分之二"
     )
-    await _shot(desk, "spine-timeline-refused-1280")
+    await screenshot_async(desk, "spine-timeline-refused-1280")
     await _review(desk, "11", "8", "6")
     await _finish(desk, "审议", "决议")
 
@@ -161,7 +153,7 @@ async def test_a_major_matter_through_all_seven_stages_with_the_clock_moved(
     await expect(phone.locator("#messages")).to_contain_text("异议已提交")
     await expect(phone.locator(".objection")).to_contain_text("钱**")
     await expect(phone.locator("body")).not_to_contain_text("13812340000")
-    await _shot(phone, "spine-notice-objection-390")
+    await screenshot_async(phone, "spine-notice-objection-390")
 
     # The period is not over: 实施 cannot start, and the objection blocks it too (rules 6, 7).
     clock.advance(days=3)
@@ -228,7 +220,7 @@ async def test_a_major_matter_through_all_seven_stages_with_the_clock_moved(
     ):
         await expect(body).to_contain_text(text)
     await expect(body).not_to_contain_text("13812340000")
-    await _shot(phone, "spine-timeline-390")
+    await screenshot_async(phone, "spine-timeline-390")
     wide = await open_as(async_browser, base, None, DESK)
     await wide.goto(timeline)
-    await _shot(wide, "spine-timeline-1280")
+    await screenshot_async(wide, "spine-timeline-1280")

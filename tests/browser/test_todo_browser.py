@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 
 QUESTION = "是否同意周末夜市延长到二十二点"
 MEETING = "十二月商户协商会"
@@ -85,14 +85,14 @@ def test_member_acts_on_invitation_ballot_and_minutes_from_the_todo_page(
     items = member.locator(".todo-item")
     expect(items.filter(has_text=MEETING)).to_contain_text("应邀参会")
     expect(items.filter(has_text=QUESTION)).to_contain_text("投票")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(member, "todo-phone")
 
     # The ballot: from the list to the vote, asked back, cast; gone from the list.
     member.get_by_role("link", name=QUESTION).click()
     member.locator(".vote-panel").get_by_role("button", name="同意").click()
     expect(member.locator(".vote-panel")).to_contain_text("确认投 同意？")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(member, "vote-confirm-phone")
     member.locator(".vote-panel").get_by_role("button", name="确认投票").click()
     expect(member.get_by_text("投票成功")).to_be_visible()
@@ -126,7 +126,7 @@ def test_member_acts_on_invitation_ballot_and_minutes_from_the_todo_page(
     expect(member.get_by_text("您已确认纪要")).to_be_visible()
     assert _todo(member, base) == start
     expect(member.locator(".todo-item").filter(has_text="确认纪要")).to_have_count(0)
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(member, "todo-phone-done")
 
 
@@ -150,7 +150,7 @@ def test_ballot_form_preset_fills_the_rules_and_they_stay_editable(
         })"""
     )
     assert abs(box["middle"] - label["middle"]) < 10 and box["x"] < label["x"]
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "ballot-form-preset-phone")
     page.get_by_label("通过规则的基数").select_option("cast")
     page.get_by_role("button", name="保存草稿").click()
@@ -171,7 +171,7 @@ def test_member_chooses_notification_channels_on_a_phone(
         "请填写企业微信群机器人的 Webhook 地址"
     )
     expect(page.get_by_label("机器人的 Webhook 地址")).to_have_value("http://10.0.0.5/x")
-    if engine_name == "sqlite":
+    if screenshots_wanted(engine_name):
         screenshot(page, "notification-settings-phone")
     page.get_by_label("机器人的 Webhook 地址").fill(
         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"

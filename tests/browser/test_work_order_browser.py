@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, screenshots_wanted, sign_in
 from tests.images import jpeg_with_gps
 
 PHONE = {"width": 390, "height": 844}
@@ -48,7 +48,7 @@ def test_snap_to_work_order_sent_back_handled_again_closed_and_rated(
     browser: Browser, page: Page, live_server: str, engine_name: str
 ) -> None:
     base = live_server
-    shots = engine_name == "sqlite"
+    shots = screenshots_wanted(engine_name)
     public = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
     start = _figures(public, base)
 
