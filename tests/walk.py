@@ -93,6 +93,28 @@ def answers_data(url: str) -> bool:
     return path.startswith(DATA_PREFIXES) or path.endswith(DATA_SUFFIXES)
 
 
+HTML = "text/html; charset=utf-8"
+REDIRECTS = {301, 302, 303, 307, 308}
+# An object rendered where text was meant ("<council.notices.models.Notice object at 0x…>").
+PYTHON_REPR = re.compile(r"object at 0x[0-9a-f]+")
+
+
+def problem_of(response: Response) -> str | None:
+    """What is wrong with an answer to a person's browser, or None: a server error, a page
+    or refusal not served as HTML, a Python object's repr on the page."""
+    status = response.status_code
+    kind = response.headers.get("content-type", "")
+    if status >= 500:
+        return str(status)
+    if status in REDIRECTS or not response.content:
+        return None
+    if kind != HTML and not answers_data(str(response.url)):
+        return f"{status} {kind}"
+    if PYTHON_REPR.search(response.text):
+        return "shows a Python object's repr"
+    return None
+
+
 @dataclass(frozen=True)
 class Route:
     path: str  # Litestar's template, e.g. /c/{slug:str}/issues/{issue_id:uuid}
@@ -124,6 +146,8 @@ class Site:
     pool: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # Links a page showed that answered 4xx/5xx: "role: page → link (status)".
     broken: list[str] = field(default_factory=list)
+    # Every GET of the walk by (role, address): its problem_of, None when it had none.
+    problems: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def route_of(self, url: str, method: str = "GET") -> Route | None:
         path = urlsplit(url).path
@@ -290,6 +314,7 @@ async def explore(
             while queue:
                 url = queue.pop(0)
                 response = await client.get(url)
+                site.problems[role, url] = problem_of(response)
                 if response.status_code >= 400 and url in found_on:
                     where = f"{found_on[url]} → {url} ({response.status_code})"
                     site.broken.append(f"{role}: {where}")
@@ -327,7 +352,9 @@ async def explore(
                     visits[route.path] += 1
                     if visits[route.path] > PER_ROUTE:
                         if visits[route.path] <= CHECKED_PER_ROUTE:
-                            status = (await client.get(target)).status_code
+                            checked = await client.get(target)
+                            site.problems[role, target] = problem_of(checked)
+                            status = checked.status_code
                             if status >= 400:
                                 site.broken.append(f"{role}: {url} → {target} ({status})")
                         continue
