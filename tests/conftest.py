@@ -33,6 +33,8 @@ BROWSER_TESTS = Path(__file__).parent / "browser"
 RUN = pytest.StashKey[dbs.SharedRun]()
 
 
+# First: pytest-xdist reads the groups in its own hook of the same name.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/browser is marked ``browser``; a module marked
     ``one_worker_per_engine`` is grouped per engine for pytest-xdist. Cases marked
