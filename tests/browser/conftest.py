@@ -48,7 +48,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def _server(
     worker_database: SqliteCopy | PostgresCopy, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path]]:
+) -> Iterator[tuple[str, Path, Path]]:
     """One uvicorn per worker and engine, on the worker's database, whose every test gets a
     fresh copy (the server keeps no connection between requests: tests/browser/server.py)."""
     root = tmp_path_factory.mktemp("server")
@@ -86,7 +86,7 @@ def _server(
         )
         try:
             _wait_until_up(base, process, log_path)
-            yield base, data_dir
+            yield base, data_dir, log_path
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -108,12 +108,36 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) 
             time.sleep(0.1)
 
 
+# The live server's log and where this test's part of it begins: shown with a failure.
+SERVER_LOG = pytest.StashKey[tuple[Path, int]]()
+
+
 @pytest.fixture
-def live_server(database_url: str, _server: tuple[str, Path]) -> str:
+def live_server(
+    database_url: str, _server: tuple[str, Path, Path], request: pytest.FixtureRequest
+) -> str:
     """The base URL of a real server on this test's fresh database, with no stored files."""
-    base, data_dir = _server
+    base, data_dir, log_path = _server
     shutil.rmtree(data_dir / "files", ignore_errors=True)
+    request.node.stash[SERVER_LOG] = (log_path, log_path.stat().st_size)
     return base
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[pytest.TestReport]:
+    """A failed test's report carries what the live server logged while it ran (warnings:
+    retried transactions, errors with their tracebacks)."""
+    report: pytest.TestReport = yield
+    found = item.stash.get(SERVER_LOG, None)
+    if found is not None and report.failed:
+        path, start = found
+        with path.open("rb") as log:
+            log.seek(start)
+            logged = log.read().decode(errors="replace")
+        report.sections.append(("live server log", logged or "(nothing logged)"))
+    return report
 
 
 @pytest.fixture
