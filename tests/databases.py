@@ -111,11 +111,13 @@ def start_cluster() -> Cluster | None:
     port = _free_port()
     _server_command("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", check=True)
     # fsync and full-page writes off: a crash loses only a throwaway cluster. Every test
-    # worker of a run shares it, each holding a few connections per test at most. Each copy
-    # of the template goes through the WAL: checkpoints keep it from growing past 256 MB.
+    # worker of a run shares it, each holding a few connections per test at most; the WAL is
+    # kept below 256 MB by checkpoints.
     options = (
         f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
         " -c max_connections=300 -c max_wal_size=256MB"
+        # For a failed test's report: waits on a lock past a second, statements past five.
+        " -c log_lock_waits=on -c log_min_duration_statement=5000"
     )
     log = str(root / "log")
     _server_command("pg_ctl", "-D", str(data), "-o", options, "-w", "start", "-l", log, check=True)
@@ -234,6 +236,12 @@ class SharedRun:
                 record.write_text(json.dumps(found))
             found = json.loads(record.read_text())
         return found["url"] if found else None
+
+    def postgres_log(self) -> Path | None:
+        """The log of the cluster this run started, None when it started none."""
+        record = self.root / "postgres.json"
+        found = json.loads(record.read_text()) if record.exists() else None
+        return Path(found["root"]) / "log" if found else None
 
     def template(self, engine_name: str, build: Callable[[], str], wait: bool = True) -> str | None:
         """The run's template database for ``engine_name`` (a path or a name), built once;

@@ -108,18 +108,27 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) 
             time.sleep(0.1)
 
 
-# The live server's log and where this test's part of it begins: shown with a failure.
-SERVER_LOG = pytest.StashKey[tuple[Path, int]]()
+# The logs a failed test's report shows (the live server's, PostgreSQL's), each with the
+# position where this test's part of it begins.
+TEST_LOGS = pytest.StashKey[list[tuple[str, Path, int]]]()
 
 
 @pytest.fixture
 def live_server(
-    database_url: str, _server: tuple[str, Path, Path], request: pytest.FixtureRequest
+    database_url: str,
+    _server: tuple[str, Path, Path],
+    engine_name: str,
+    shared_run: dbs.SharedRun,
+    request: pytest.FixtureRequest,
 ) -> str:
     """The base URL of a real server on this test's fresh database, with no stored files."""
     base, data_dir, log_path = _server
     shutil.rmtree(data_dir / "files", ignore_errors=True)
-    request.node.stash[SERVER_LOG] = (log_path, log_path.stat().st_size)
+    logs = [("live server log", log_path)]
+    postgres_log = shared_run.postgres_log() if engine_name == "postgresql" else None
+    if postgres_log is not None and postgres_log.exists():
+        logs.append(("PostgreSQL log", postgres_log))
+    request.node.stash[TEST_LOGS] = [(name, path, path.stat().st_size) for name, path in logs]
     return base
 
 
@@ -127,16 +136,16 @@ def live_server(
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Iterator[pytest.TestReport]:
-    """A failed test's report carries what the live server logged while it ran (warnings:
-    retried transactions, errors with their tracebacks)."""
+    """A failed test's report carries what the live server (warnings: retried transactions,
+    errors with their tracebacks) and PostgreSQL (lock waits, slow statements) logged while
+    it ran."""
     report: pytest.TestReport = yield
-    found = item.stash.get(SERVER_LOG, None)
-    if found is not None and report.failed:
-        path, start = found
-        with path.open("rb") as log:
-            log.seek(start)
-            logged = log.read().decode(errors="replace")
-        report.sections.append(("live server log", logged or "(nothing logged)"))
+    if report.failed:
+        for name, path, start in item.stash.get(TEST_LOGS, []):
+            with path.open("rb") as log:
+                log.seek(start)
+                logged = log.read().decode(errors="replace")
+            report.sections.append((name, logged or "(nothing logged)"))
     return report
 
 
