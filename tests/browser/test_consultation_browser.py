@@ -97,6 +97,8 @@ async def test_two_round_consultation_to_a_verified_item(
         await phone.goto(f"{first}/phone")
         await phone.fill("#signin-form [name=code]", code)
         await phone.click("#signin-form button[type=submit]")
+        # The answer first: on a refusal its message is what the failure shows.
+        await expect(phone.locator("main")).to_contain_text("签到成功")
         await expect(phone.locator("#phone-live")).to_contain_text("您已签到")
         # The console was not reloaded: polling swapped the fragment in place.
         await expect(console.locator("#quorum-present")).to_have_text(str(count), timeout=10_000)

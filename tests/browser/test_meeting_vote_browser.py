@@ -85,6 +85,8 @@ async def test_facilitator_runs_a_vote_in_a_live_meeting(
         await phone.goto(f"{meeting}/phone")
         await phone.fill("#signin-form [name=code]", code)
         await phone.click("#signin-form button[type=submit]")
+        # The answer first: on a refusal its message is what the failure shows.
+        await expect(phone.locator("main")).to_contain_text("签到成功")
         await expect(phone.locator("#phone-live")).to_contain_text("您已签到")
         phones[login] = phone
     await expect(console.locator("#quorum-present")).to_have_text("3", timeout=10_000)
