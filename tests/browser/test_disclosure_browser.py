@@ -71,6 +71,7 @@ def test_a_printed_notice_holds_a_qr_code_that_opens_it_and_extractable_chinese_
     base, _clock = clocked_server
     page.goto(f"{base}/c/zhonglou")
     page.locator("#running .notice-card", has_text=SUBSIDY_NOTICE).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SUBSIDY_NOTICE)
     notice_url = page.url
     page.get_by_role("link", name="打印张贴版（A4，带二维码）").click()
     expect(page.locator("img.qr")).to_be_visible()

@@ -45,6 +45,8 @@ def _score(browser: Browser, base: str, round_url: str, login: str, scores: dict
     listed = phone.locator(".score-list")
     for number, value in scores.items():
         listed.get_by_role("link", name=f"{number} 号").click()
+        # ``all()`` does not wait: the shop's own page first, then its lines.
+        expect(phone.get_by_role("heading", level=1)).to_contain_text(f"{number} 号")
         for field in phone.locator(".score-form input[type=number]").all():
             field.fill(str(value))
         phone.get_by_role("button", name="提交评分").click()

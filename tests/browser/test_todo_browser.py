@@ -179,3 +179,39 @@ def test_member_chooses_notification_channels_on_a_phone(
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("设置已保存")).to_be_visible()
     expect(page.get_by_label("发到企业微信群")).to_be_checked()
+
+
+def test_header_counts_arriving_after_the_page_do_not_move_it_on_a_phone(
+    browser: Browser, live_server: str
+) -> None:
+    """Rule: the header's counts come after the page (/me/todo/count, swapped in on load). On
+    a phone they must not push the page down under a finger about to tap it: a tap meant for
+    同意 would land on whatever slid into its place."""
+    base = live_server
+    staff = _as(browser, base, "zhuchi")
+    ballot = _post(
+        staff,
+        base,
+        "/c/zhonglou/ballots/",
+        {"question": QUESTION, "pass_rule": "1/2>", "pass_base": "cast"},
+    ).split("?")[0]
+    _post(staff, base, f"{ballot}/open")
+    panel_top = "e => e.getBoundingClientRect().top + window.scrollY"
+
+    for width in (360, 390):
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 844})
+        member = context.new_page()
+        sign_in(member, base, "shop01")
+        # First without the counts, as the page stands before they arrive.
+        member.route("**/me/todo/count", lambda route: route.abort())
+        member.goto(f"{base}{ballot}")
+        panel = member.locator(".vote-panel")
+        expect(panel.get_by_role("button", name="同意")).to_be_visible()
+        before = panel.evaluate(panel_top)
+        member.unroute("**/me/todo/count")
+        # Then as it ends up: a ballot to vote on and unread notifications, both counted.
+        member.goto(f"{base}{ballot}")
+        expect(member.locator("#todo-count.has")).to_be_visible()
+        expect(member.locator("#unread-count.has")).to_be_visible()
+        assert panel.evaluate(panel_top) == before, f"{width} px"
+        context.close()

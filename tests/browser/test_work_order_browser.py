@@ -31,6 +31,8 @@ def _figures(page: Page, base: str, latest: bool = False) -> dict[str, int]:
     those of the ``latest`` month alone."""
     page.goto(f"{base}/c/zhonglou/departments")
     page.locator("tr[data-department='交警中队'] a").click()
+    # ``all()`` and ``count()`` do not wait: the department's own page first.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("交警中队")
     counts = dict.fromkeys(FIGURES, 0)
     rows = page.locator("table.months tbody tr")
     for row in [rows.first] if latest else rows.all():
