@@ -33,6 +33,18 @@ def _post(staff: Page, base: str, path: str, form: dict[str, str] | None = None)
     return response.headers["location"]
 
 
+def _open_ballot(staff: Page, base: str) -> str:
+    """A ballot of all members on QUESTION, opened by the facilitator; its address."""
+    ballot = _post(
+        staff,
+        base,
+        "/c/zhonglou/ballots/",
+        {"question": QUESTION, "pass_rule": "1/2>", "pass_base": "cast"},
+    ).split("?")[0]
+    _post(staff, base, f"{ballot}/open")
+    return ballot
+
+
 def _header_count(page: Page) -> int:
     badge = page.locator("#todo-count")
     expect(badge).to_have_count(1)
@@ -73,13 +85,7 @@ def test_member_acts_on_invitation_ballot_and_minutes_from_the_todo_page(
         {"title": "夜市时段", "merchant_side": "夜市商户", "resident_side": "钟楼小区居民"},
     ).split("?")[0]
     _post(staff, base, f"{matter}/rounds", {"meeting_id": meeting.rsplit("/", 1)[1]})
-    ballot = _post(
-        staff,
-        base,
-        "/c/zhonglou/ballots/",
-        {"question": QUESTION, "pass_rule": "1/2>", "pass_base": "cast"},
-    ).split("?")[0]
-    _post(staff, base, f"{ballot}/open")
+    _open_ballot(staff, base)
 
     assert _todo(member, base) == start + 2
     items = member.locator(".todo-item")
@@ -189,13 +195,7 @@ def test_header_counts_arriving_after_the_page_do_not_move_it_on_a_phone(
     同意 would land on whatever slid into its place."""
     base = live_server
     staff = _as(browser, base, "zhuchi")
-    ballot = _post(
-        staff,
-        base,
-        "/c/zhonglou/ballots/",
-        {"question": QUESTION, "pass_rule": "1/2>", "pass_base": "cast"},
-    ).split("?")[0]
-    _post(staff, base, f"{ballot}/open")
+    ballot = _open_ballot(staff, base)
     panel_top = "e => e.getBoundingClientRect().top + window.scrollY"
 
     for width in (360, 390):
