@@ -36,6 +36,14 @@ def _safe_next(target: str) -> str:
     return "/me/todo"
 
 
+def _landing(person: Person, target: str) -> Redirect:
+    """Where sign-in leads: where the person was going, unless their password is an initial
+    one that someone else chose and saw; then to changing it first, at every sign-in."""
+    if person.must_change_password:
+        return redirect(f"/me/password?next={quote(_safe_next(target))}", "initial_password")
+    return redirect(_safe_next(target), "signed_in")
+
+
 def _with_session_cookie(response: Redirect, request: Request, token: str | None) -> Redirect:
     settings = request.app.state.settings
     name = session_cookie_name(settings)
@@ -118,8 +126,7 @@ class AccountController(Controller):
             target = f"/signin/code?next={quote(_safe_next(form.next))}"
             return _with_session_cookie(redirect(target), request, token)
         token = await service.start_session(db_session, person, state.settings, now)
-        response = redirect(_safe_next(form.next), "signed_in")
-        return _with_session_cookie(response, request, token)
+        return _with_session_cookie(_landing(person, form.next), request, token)
 
     @get("/signin/code", name="accounts.signin_code")
     async def code_form(
@@ -150,7 +157,7 @@ class AccountController(Controller):
             raise
         await service.end_session(db_session, token)
         fresh = await service.start_session(db_session, person, state.settings, now)
-        return _with_session_cookie(redirect(_safe_next(form.next), "signed_in"), request, fresh)
+        return _with_session_cookie(_landing(person, form.next), request, fresh)
 
     @post("/signout", name="accounts.signout")
     async def signout(self, request: Request, db_session: AsyncSession) -> Redirect:
@@ -224,8 +231,11 @@ class AccountController(Controller):
         return redirect("/me/two-factor", "second_factor_off")
 
     @get("/me/password", name="accounts.password", guards=[require_login])
-    async def password_form(self, request: Request) -> Template:
-        return page(request, "accounts/password.html", {"values": {}, "errors": {}})
+    async def password_form(
+        self, request: Request, db_session: AsyncSession, actor: Actor, next: str = ""
+    ) -> Template:
+        person = await current_person(db_session, actor)
+        return page(request, "accounts/password.html", _password_context(person, next))
 
     @post("/me/password", name="accounts.password_post", guards=[require_login])
     async def change_password(
@@ -233,6 +243,7 @@ class AccountController(Controller):
     ) -> Template | Redirect:
         state = request.app.state
         person = await current_person(db_session, actor)
+        initial = person.must_change_password
         try:
             form = parse_form(ChangePasswordForm, data)
             await service.change_password(
@@ -244,7 +255,13 @@ class AccountController(Controller):
         # Every other browser is signed out; this one gets a fresh session.
         await service.end_all_sessions(db_session, person.id)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
-        return _with_session_cookie(redirect("/me", "password_changed"), request, token)
+        # After an initial password, on to where sign-in was going.
+        target = _safe_next(form.next) if initial and form.next else "/me"
+        return _with_session_cookie(redirect(target, "password_changed"), request, token)
+
+
+def _password_context(person: Person, next: str) -> dict[str, Any]:
+    return {"person": person, "values": {"next": _safe_next(next) if next else ""}, "errors": {}}
 
 
 def _second_factor_context(person: Person) -> dict[str, Any]:

@@ -20,6 +20,11 @@ class Person(TimestampedBase):
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # An initial password someone else chose and saw (a facilitator's import): its owner is
+    # sent to change it at every sign-in until they do.
+    must_change_password: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
     disabled_at: Mapped[dt.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )

@@ -44,6 +44,7 @@ class ChangePasswordForm(msgspec.Struct):
     current_password: Secret
     new_password: Secret
     new_password_again: Secret
+    next: Annotated[str, msgspec.Meta(max_length=300)] = ""
 
 
 Code = Annotated[

@@ -68,6 +68,7 @@ async def create_person(
     *,
     phone: str = "",
     is_admin: bool = False,
+    must_change_password: bool = False,
 ) -> Person:
     """A new account (the caller checked the login is free and audits how it was made)."""
     person = Person(
@@ -76,6 +77,7 @@ async def create_person(
         phone=phone,
         password_hash=hash_password(password, settings.password_hashing),
         is_admin=is_admin,
+        must_change_password=must_change_password,
     )
     db.add(person)
     await db.flush()
@@ -186,6 +188,7 @@ async def change_password(
     if errors:
         raise FormInvalid(errors)
     person.password_hash = hash_password(form.new_password, settings.password_hashing)
+    initial, person.must_change_password = person.must_change_password, False
     await audit.record(
         db,
         council_id=None,
@@ -194,6 +197,7 @@ async def change_password(
         action="person.password_changed",
         object_type="person",
         object_id=person.id,
+        summary={"initial": True} if initial else None,
     )
 
 

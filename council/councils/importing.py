@@ -297,7 +297,13 @@ async def save(
         if person is None:
             password = initial_password()
             person = await create_person(
-                db, login, values["display_name"], password, settings, phone=values.get("phone", "")
+                db,
+                login,
+                values["display_name"],
+                password,
+                settings,
+                phone=values.get("phone", ""),
+                must_change_password=True,  # the facilitator saw it
             )
             made.append((login, person.display_name, password))
             await audit.record_by(

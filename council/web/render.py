@@ -24,6 +24,7 @@ NOTICES: Mapping[str, str] = {
     "signed_out": N_("已退出登录"),
     "signed_up": N_("注册成功，欢迎加入"),
     "password_changed": N_("密码已修改，其他设备上的登录已失效"),
+    "initial_password": N_("请先修改初始密码"),
     "admin_created": N_("管理员账号已创建，设置页面已关闭。下一步：创建议事会"),
     "council_created": N_("议事会已创建"),
     "facilitator_appointed": N_("已任命主持人"),

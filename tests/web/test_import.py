@@ -178,3 +178,72 @@ async def test_import_templates_download_for_the_facilitator_only(app: Litestar)
         await sign_in(member, "jumin01")
         assert (await member.get(f"{BASE}/template.csv")).status_code in (403, 404)
         assert (await member.get(BASE)).status_code in (403, 404)
+
+
+async def test_an_imported_initial_password_is_changed_at_the_first_sign_in(
+    app: Litestar, db: AsyncSession
+) -> None:
+    """Rule: an initial password the facilitator saw sends its owner to change it, at every
+    sign-in until they do; after the change sign-in goes where it was going."""
+    content = ",".join(HEADINGS) + "\r\n,,,,newresident3,新居民丙,\r\n"
+    async with client_for(app) as client:
+        await sign_in(client, "zhuchi")
+        preview = await _upload(client, content.encode(), "people.csv")
+        rows = _rows_field(preview.text)
+        done = await post_form(client, f"{BASE}/confirm", {"rows": rows})
+    assert done.status_code == 200, text_of(done.text)
+    found = re.search(r"newresident3</td><td[^>]*><code>([^<]+)</code>", done.text)
+    assert found
+    initial = found.group(1)
+
+    async with client_for(app) as newcomer:
+        for _ in range(2):  # not only the first time: until it is changed
+            signed_in = await post_form(
+                newcomer,
+                "/signin",
+                {"login": "newresident3", "password": initial, "next": "/c/zhonglou/ballots"},
+                follow_redirects=False,
+            )
+            assert signed_in.headers["location"] == (
+                "/me/password?next=/c/zhonglou/ballots&notice=initial_password"
+            )
+        form = await newcomer.get(signed_in.headers["location"])
+        assert form.status_code == 200
+        assert form.headers["content-type"].startswith("text/html")
+        text = text_of(form.text)
+        assert "请先修改初始密码" in text
+        assert "主持人看到过它" in text
+        assert 'name="next" value="/c/zhonglou/ballots"' in form.text
+
+        # A refusal keeps the way on; nothing changes.
+        same = {"current_password": initial, "new_password": "x", "new_password_again": "x"}
+        refused = await post_form(newcomer, "/me/password", {**same, "next": "/c/zhonglou/ballots"})
+        assert refused.status_code == 422
+        assert 'name="next" value="/c/zhonglou/ballots"' in refused.text
+        person = await db.scalar(sa.select(Person).where(Person.login == "newresident3"))
+        assert person is not None and person.must_change_password
+
+        mine = "钟楼夜市新居民2026"
+        changed = await post_form(
+            newcomer,
+            "/me/password",
+            {
+                "current_password": initial,
+                "new_password": mine,
+                "new_password_again": mine,
+                "next": "/c/zhonglou/ballots",
+            },
+            follow_redirects=False,
+        )
+        assert changed.status_code == 303
+        assert changed.headers["location"] == "/c/zhonglou/ballots?notice=password_changed"
+    await db.rollback()  # a fresh read, after the change's own transaction
+    assert not await db.scalar(
+        sa.select(Person.must_change_password).where(Person.login == "newresident3")
+    )
+    (entry,) = await audit_actions(db, "person.password_changed")
+    assert json.loads(entry.summary) == {"initial": True}
+
+    async with client_for(app) as again:
+        response = await sign_in(again, "newresident3", mine)
+        assert response.headers["location"] == "/me/todo?notice=signed_in"
