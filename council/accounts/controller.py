@@ -243,7 +243,6 @@ class AccountController(Controller):
     ) -> Template | Redirect:
         state = request.app.state
         person = await current_person(db_session, actor)
-        initial = person.must_change_password
         try:
             form = parse_form(ChangePasswordForm, data)
             await service.change_password(
@@ -255,8 +254,8 @@ class AccountController(Controller):
         # Every other browser is signed out; this one gets a fresh session.
         await service.end_all_sessions(db_session, person.id)
         token = await service.start_session(db_session, person, state.settings, state.clock.now())
-        # After an initial password, on to where sign-in was going.
-        target = _safe_next(form.next) if initial and form.next else "/me"
+        # Sent here by sign-in (an initial password): on to where sign-in was going.
+        target = _safe_next(form.next) if form.next else "/me"
         return _with_session_cookie(redirect(target, "password_changed"), request, token)
 
 
